@@ -118,4 +118,17 @@ std::string_view TypeName(bson_type_t type) {
   }
 }
 
+void AppendStringArray(bson_t* doc, std::string_view key, const std::vector<std::string>& values) {
+  bson_t array;
+  bson_append_array_begin(doc, key.data(), static_cast<int>(key.size()), &array);
+  char index[16];
+  for (size_t i = 0; i < values.size(); ++i) {
+    const char* name = nullptr;
+    size_t len = bson_uint32_to_string(static_cast<uint32_t>(i), &name, index, sizeof index);
+    bson_append_utf8(&array, name, static_cast<int>(len), values[i].data(),
+                     static_cast<int>(values[i].size()));
+  }
+  bson_append_array_end(doc, &array);
+}
+
 }  // namespace basalt

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace basalt {
 
@@ -89,9 +90,21 @@ bool IsTruthy(const bson_iter_t* it);
 // A short name of a BSON type as mongod prints it in errors ("string", "int", "object"...).
 std::string_view TypeName(bson_type_t type);
 
+// mongod's appendNumber: int32 when the value fits, int64 otherwise.
+inline void AppendNumber(bson_t* doc, std::string_view key, int64_t value) {
+  if (value >= INT32_MIN && value <= INT32_MAX) {
+    bson_append_int32(doc, key.data(), static_cast<int>(key.size()), static_cast<int32_t>(value));
+  } else {
+    bson_append_int64(doc, key.data(), static_cast<int>(key.size()), value);
+  }
+}
+
 inline void AppendUtf8(bson_t* doc, std::string_view key, std::string_view value) {
   bson_append_utf8(doc, key.data(), static_cast<int>(key.size()), value.data(),
                    static_cast<int>(value.size()));
 }
+
+// Appends `key: [values...]`.
+void AppendStringArray(bson_t* doc, std::string_view key, const std::vector<std::string>& values);
 
 }  // namespace basalt

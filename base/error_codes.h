@@ -84,6 +84,7 @@ namespace basalt {
   X(APIStrictError, 323)                          \
   X(APIDeprecationError, 324)                     \
   X(APIVersionError, 322)                         \
+  X(UnsupportedOpQueryCommand, 352)               \
   X(NotWritablePrimary, 10107)                    \
   X(BSONObjectTooLarge, 10334)                    \
   X(DuplicateKey, 11000)                          \

@@ -1,0 +1,14 @@
+// One Register function per command family, each in its own file; called
+// explicitly from RegisterAllCommands.
+#pragma once
+
+namespace basalt::commands {
+
+class CommandRegistry;
+
+void RegisterHandshakeCommands(CommandRegistry* registry);   // handshake.cpp
+void RegisterDiagnosticCommands(CommandRegistry* registry);  // diagnostics.cpp
+void RegisterSessionCommands(CommandRegistry* registry);     // sessions.cpp
+void RegisterDatabaseCommands(CommandRegistry* registry);    // databases.cpp
+
+}  // namespace basalt::commands

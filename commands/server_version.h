@@ -1,0 +1,23 @@
+// The MongoDB release Basalt presents itself as. Drivers and mongosh decide
+// which commands and options to use from maxWireVersion and buildInfo.version,
+// so the two must agree (wire 21 = 7.0; see the wire version table in
+// mongodb/specifications).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace basalt::commands {
+
+inline constexpr const char* kMongoVersion = "7.0.0";
+inline constexpr std::array<int32_t, 4> kMongoVersionArray = {7, 0, 0, 0};
+inline constexpr const char* kFeatureCompatibilityVersion = "7.0";
+inline constexpr int32_t kMinWireVersion = 0;
+inline constexpr int32_t kMaxWireVersion = 21;
+inline constexpr int32_t kLogicalSessionTimeoutMinutes = 30;
+
+inline constexpr int32_t kMaxBsonObjectSize = 16 * 1024 * 1024;
+inline constexpr int32_t kMaxMessageSizeBytes = 48'000'000;
+inline constexpr int32_t kMaxWriteBatchSize = 100'000;
+
+}  // namespace basalt::commands

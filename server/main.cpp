@@ -1,0 +1,88 @@
+// basaltd: parse options, set up logging and storage, serve until signalled,
+// then close everything cleanly.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "base/log.h"
+#include "commands/command.h"
+#include "commands/dispatcher.h"
+#include "commands/service_context.h"
+#include "server/options.h"
+#include "server/server.h"
+
+using namespace basalt;
+
+namespace {
+
+// mongod's exit codes: 2 for bad options, 48 when the listener cannot start.
+constexpr int kExitBadOptions = 2;
+constexpr int kExitNetError = 48;
+constexpr int kExitFailure = 1;
+
+void LogStartup(const server::ServerOptions& options, const commands::ServiceContext& svc) {
+  Bson attr;
+  BSON_APPEND_INT64(attr.get(), "pid", svc.pid);
+  BSON_APPEND_INT32(attr.get(), "port", options.port);
+  AppendUtf8(attr.get(), "dbPath", options.dbpath);
+  AppendUtf8(attr.get(), "host", svc.host);
+  log::Info("CONTROL", 4615611, "initandlisten", "Basalt starting", attr.get());
+  Bson opts;
+  BSON_APPEND_DOCUMENT(opts.get(), "options", options.parsed.get());
+  log::Info("CONTROL", 21951, "initandlisten", "Options set by command line", opts.get());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  auto parsed = server::ParseOptions(args);
+  if (!parsed.ok()) {
+    std::cerr << parsed.status().reason() << "\n"
+              << "try '" << args[0] << " --help' for more information\n";
+    return kExitBadOptions;
+  }
+  if (parsed.value().outcome != server::ParseOutcome::kRun) return 0;
+  const server::ServerOptions& options = parsed.value().options;
+
+  log::Options log_options;
+  log_options.format = options.log_format == "json" ? log::Format::kJson : log::Format::kText;
+  log_options.path = options.log_path;
+  log_options.append = options.log_append;
+  log_options.quiet = options.quiet;
+  if (std::string err = log::Setup(log_options); !err.empty()) {
+    std::cerr << "Cannot open log file " << options.log_path << ": " << err << "\n";
+    return kExitBadOptions;
+  }
+
+  commands::ServiceContext service;
+  log::SetObserver([&service](const std::string& line) { service.global_log.Add(line); });
+  char hostname[256] = {};
+  gethostname(hostname, sizeof hostname - 1);
+  service.host = std::string(hostname) + ":" + std::to_string(options.port);
+  service.argv = args;
+  service.parsed_options = Bson::Copy(options.parsed.get());
+  service.max_incoming_connections = options.max_incoming_connections;
+  service.compressors = options.compressors;
+  service.storage_engine_name = options.storage_engine;
+  LogStartup(options, service);
+
+  commands::CommandRegistry registry;
+  commands::RegisterAllCommands(&registry);
+  commands::Dispatcher dispatcher(registry);
+
+  server::Server server(options, service, dispatcher);
+  if (Status s = server.Listen(); !s.ok()) {
+    Bson attr;
+    AppendUtf8(attr.get(), "error", s.reason());
+    log::Error("NETWORK", 23024, "initandlisten", "Failed to start listener", attr.get());
+    return kExitNetError;
+  }
+  server.Run();
+  log::Info("CONTROL", 20565, "initandlisten", "Now exiting");
+  Bson attr;
+  BSON_APPEND_INT32(attr.get(), "exitCode", 0);
+  log::Info("CONTROL", 23138, "initandlisten", "Shutting down", attr.get());
+  return 0;
+}

@@ -1,0 +1,53 @@
+// Start-up options, from the command line and a YAML config file laid out as
+// mongod.conf. Flags are named as mongod names them where mongod has them;
+// an unknown option or a bad value is an error that names it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/bson.h"
+#include "base/status.h"
+#include "protocol/compression.h"
+
+namespace basalt::server {
+
+struct ServerOptions {
+  int port = 27017;
+  std::vector<std::string> bind_ip = {"127.0.0.1"};
+  bool bind_ip_all = false;
+  int max_incoming_connections = 1000000;
+  std::vector<protocol::CompressorId> compressors = protocol::DefaultCompressors();
+  int io_threads = 0;  // 0: one per core
+
+  std::string dbpath = "/data/db";
+  std::string storage_engine = "rocksdb";
+  int journal_commit_interval_ms = 100;
+
+  std::string log_path;  // empty: stdout
+  bool log_append = false;
+  bool quiet = false;
+  std::string log_format = "text";
+
+  std::string config_path;
+
+  // What was set explicitly, nested as in mongod.conf (getCmdLineOpts' `parsed`).
+  Bson parsed;
+};
+
+enum class ParseOutcome { kRun, kPrintedHelp, kPrintedVersion };
+
+struct ParseResult {
+  ParseOutcome outcome = ParseOutcome::kRun;
+  ServerOptions options;
+};
+
+// Parses argv (and the --config file it names). Help and version text go to stdout.
+StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args);
+
+// Parses the YAML text of a config file into `options`.
+Status ApplyConfigYaml(const std::string& yaml_text, ServerOptions* options);
+
+std::string HelpText();
+
+}  // namespace basalt::server

@@ -1,0 +1,71 @@
+// The network front end: acceptors on the configured addresses, a pool of
+// threads running one io_context, and the set of live sessions, with a
+// graceful stop (no new connections, in-flight requests answered, then close).
+#pragma once
+
+#include <asio.hpp>
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "commands/dispatcher.h"
+#include "commands/service_context.h"
+#include "server/options.h"
+
+namespace basalt::server {
+
+class Session;
+
+// Live sessions, so that shutdown can reach them. Thread-safe.
+class SessionRegistry {
+ public:
+  void Add(const std::shared_ptr<Session>& session);
+  void Remove(Session* session);
+  std::vector<std::shared_ptr<Session>> Snapshot();
+  size_t Size();
+
+ private:
+  std::mutex mutex_;
+  std::set<Session*> raw_;                       // guarded by mutex_
+  std::vector<std::weak_ptr<Session>> weak_;     // guarded by mutex_
+};
+
+class Server {
+ public:
+  Server(const ServerOptions& options, commands::ServiceContext& service,
+         const commands::Dispatcher& dispatcher);
+  ~Server();
+
+  // Binds every listening address; fails (naming the address) if one cannot be bound.
+  Status Listen();
+  // Serves until Stop(); returns once every session has closed.
+  void Run();
+  // Starts a graceful stop. Safe from any thread (and from a signal handler's asio callback).
+  void Stop();
+
+  // The port actually bound (useful with --port 0).
+  int BoundPort() const { return bound_port_; }
+
+ private:
+  void Accept(asio::ip::tcp::acceptor& acceptor);
+  void WaitForSessionsToClose();
+
+  const ServerOptions& options_;
+  commands::ServiceContext& service_;
+  const commands::Dispatcher& dispatcher_;
+  asio::io_context io_;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  asio::signal_set signals_;
+  asio::steady_timer stop_deadline_;
+  asio::steady_timer drain_timer_;
+  SessionRegistry sessions_;
+  std::atomic<int64_t> next_connection_id_{1};
+  std::atomic<bool> stopping_{false};
+  int bound_port_ = 0;
+};
+
+}  // namespace basalt::server

@@ -1,0 +1,195 @@
+#include "server/session.h"
+
+#include "base/log.h"
+#include "commands/dispatcher.h"
+#include "protocol/request.h"
+#include "server/server.h"
+
+namespace basalt::server {
+namespace {
+
+// Bodies are read in pieces that grow with what actually arrives, so a client
+// that announces a large message but sends little never makes us allocate it.
+constexpr size_t kFirstReadChunk = 16 * 1024;
+
+std::string EndpointString(const asio::ip::tcp::endpoint& endpoint) {
+  const asio::ip::address address = endpoint.address();
+  std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+std::atomic<int32_t> next_message_id{1};
+
+}  // namespace
+
+int32_t NextMessageId() { return next_message_id.fetch_add(1, std::memory_order_relaxed); }
+
+Session::Session(asio::ip::tcp::socket socket, commands::ServiceContext& service,
+                 const commands::Dispatcher& dispatcher, SessionRegistry& registry, int64_t id)
+    : socket_(std::move(socket)), service_(service), dispatcher_(dispatcher), registry_(registry) {
+  state_.id = id;
+  asio::error_code ec;
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) state_.remote = EndpointString(remote);
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) state_.local = EndpointString(local);
+  int64_t count = service_.connections.current.fetch_add(1) + 1;
+  service_.connections.total_created.fetch_add(1);
+  if (!log::Quiet()) {
+    Bson attr;
+    AppendUtf8(attr.get(), "remote", state_.remote);
+    BSON_APPEND_INT64(attr.get(), "connectionId", id);
+    BSON_APPEND_INT64(attr.get(), "connectionCount", count);
+    log::Info("NETWORK", 22943, "listener", "Connection accepted", attr.get());
+  }
+}
+
+Session::~Session() {
+  int64_t count = service_.connections.current.fetch_sub(1) - 1;
+  registry_.Remove(this);
+  if (!log::Quiet()) {
+    Bson attr;
+    AppendUtf8(attr.get(), "remote", state_.remote);
+    BSON_APPEND_INT64(attr.get(), "connectionId", state_.id);
+    BSON_APPEND_INT64(attr.get(), "connectionCount", count);
+    log::Info("NETWORK", 22944, Ctx(), "Connection ended", attr.get());
+  }
+}
+
+void Session::Start() {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+}
+
+void Session::RequestStop() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    // Idle between requests: nothing to finish. Mid-request: OnRequest closes after replying.
+    if (!self->busy_) self->Close("server shutting down");
+  });
+}
+
+void Session::ReadHeader() {
+  if (stopping_) return Close("server shutting down");
+  asio::async_read(socket_, asio::buffer(header_bytes_),
+                   [self = shared_from_this()](asio::error_code ec, size_t bytes) {
+                     if (ec) return self->Close(ec == asio::error::eof ? "" : ec.message());
+                     self->OnHeader(bytes);
+                   });
+}
+
+void Session::OnHeader(size_t bytes) {
+  service_.network.bytes_in.fetch_add(static_cast<int64_t>(bytes));
+  auto header = protocol::ParseHeader(header_bytes_.data());
+  if (!header.ok()) {
+    if (protocol::IsHttpGet(header_bytes_.data())) {
+      // mongod answers HTTP on its port with a short explanation, then closes.
+      auto text = protocol::HttpGetResponse();
+      auto self = shared_from_this();
+      asio::async_write(socket_, asio::buffer(text.data(), text.size()),
+                        [self](asio::error_code, size_t) { self->Close("HTTP request"); });
+      return;
+    }
+    return Close(header.status().reason());
+  }
+  header_ = header.value();
+  busy_ = true;
+  body_.clear();
+  body_filled_ = 0;
+  ReadBody();
+}
+
+void Session::ReadBody() {
+  size_t total = static_cast<size_t>(header_.message_length - protocol::kHeaderSize);
+  if (body_filled_ == total) return OnRequest();
+  if (body_filled_ == body_.size()) {
+    size_t grown = std::max(kFirstReadChunk, body_.size() * 2);
+    body_.resize(std::min(total, grown));
+  }
+  socket_.async_read_some(
+      asio::buffer(body_.data() + body_filled_, body_.size() - body_filled_),
+      [self = shared_from_this()](asio::error_code ec, size_t bytes) {
+        if (ec) return self->Close(ec == asio::error::eof ? "" : ec.message());
+        self->service_.network.bytes_in.fetch_add(static_cast<int64_t>(bytes));
+        self->body_filled_ += bytes;
+        self->ReadBody();
+      });
+}
+
+void Session::OnRequest() {
+  service_.network.num_requests.fetch_add(1);
+  protocol::DecodeOptions options{service_.compressors};
+  protocol::DecodeResult decoded = protocol::DecodeRequest(header_, std::move(body_), options);
+  body_ = {};
+  busy_ = false;
+  if (!decoded.ok()) {
+    protocol::DecodeError& error = decoded.error();
+    switch (error.action) {
+      case protocol::DecodeAction::kReplyError:
+        return Write(protocol::EncodeReply(error.reply, NextMessageId(), error.reply_body.get()));
+      case protocol::DecodeAction::kNoReply:
+        LogBadMessage(error.status);
+        return ReadHeader();
+      case protocol::DecodeAction::kCloseConnection:
+        return Close(error.status.reason());
+    }
+  }
+  protocol::Request& request = decoded.value();
+  busy_ = true;
+  service_.connections.active.fetch_add(1);
+  Bson reply = Execute(request);
+  service_.connections.active.fetch_sub(1);
+  busy_ = false;
+  if (request.more_to_come()) return ReadHeader();  // the client expects no reply
+  Write(protocol::EncodeReply(request.reply_context(), NextMessageId(), reply.get()));
+}
+
+Bson Session::Execute(const protocol::Request& request) {
+  commands::CommandInvocation invocation;
+  commands::OperationContext op{service_, state_};
+  // For OP_QUERY the protocol layer has already turned the query into a
+  // command body with `$db`, as mongod does, so both paths parse alike.
+  Status parsed = commands::ParseInvocation(request.body(), &invocation);
+  if (!parsed.ok()) return commands::ErrorReply(parsed);
+  for (const auto& sequence : request.sequences()) {
+    invocation.sequences.push_back({sequence.identifier, sequence.documents});
+  }
+  if (request.op_code() == protocol::OpCode::kQuery) {
+    invocation.via_op_query = true;
+    return dispatcher_.RunLegacyHandshake(op, invocation);
+  }
+  return dispatcher_.Run(op, invocation);
+}
+
+void Session::LogBadMessage(const Status& status) {
+  Bson attr;
+  AppendUtf8(attr.get(), "remote", state_.remote);
+  AppendUtf8(attr.get(), "error", status.ToString());
+  log::Warning("NETWORK", 22967, Ctx(), "Ignoring a message the server cannot process", attr.get());
+}
+
+void Session::Write(std::vector<uint8_t> bytes) {
+  out_ = std::move(bytes);
+  service_.network.bytes_out.fetch_add(static_cast<int64_t>(out_.size()));
+  asio::async_write(socket_, asio::buffer(out_),
+                    [self = shared_from_this()](asio::error_code ec, size_t) {
+                      if (ec) return self->Close(ec.message());
+                      self->out_.clear();
+                      self->ReadHeader();
+                    });
+}
+
+void Session::Close(std::string_view why) {
+  if (closed_) return;
+  closed_ = true;
+  if (!why.empty() && !stopping_) {
+    Bson attr;
+    AppendUtf8(attr.get(), "remote", state_.remote);
+    AppendUtf8(attr.get(), "reason", why);
+    log::Info("NETWORK", 22989, Ctx(), "Closing connection", attr.get());
+  }
+  asio::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace basalt::server
