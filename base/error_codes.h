@@ -67,6 +67,7 @@ namespace basalt {
   X(InvalidPipelineOperator, 168)                 \
   X(CannotIndexParallelArrays, 171)               \
   X(InvalidIndexSpecificationOption, 197)         \
+  X(AmbiguousIndexKeyPattern, 249)                \
   X(NoSuchSession, 206)                           \
   X(InvalidUUID, 207)                             \
   X(IllegalOpMsgFlag, 223)                        \

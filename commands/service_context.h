@@ -13,6 +13,7 @@
 
 #include "base/bson.h"
 #include "protocol/compression.h"
+#include "storage/engine.h"
 
 namespace basalt::commands {
 
@@ -68,6 +69,9 @@ struct ServiceContext {
   // getCmdLineOpts: the argv and the parsed options (nested as the YAML layout).
   std::vector<std::string> argv;
   Bson parsed_options;
+
+  // The storage engine; opened before the listener starts, closed after it stops.
+  storage::Engine* engine = nullptr;
 
   OpCounters opcounters;
   ConnectionCounters connections;

@@ -19,7 +19,7 @@ namespace {
 // mongod's exit codes: 2 for bad options, 48 when the listener cannot start.
 constexpr int kExitBadOptions = 2;
 constexpr int kExitNetError = 48;
-constexpr int kExitFailure = 1;
+constexpr int kExitDataDirectory = 100;  // mongod's EXIT_UNCAUGHT, used for dbpath errors
 
 void LogStartup(const server::ServerOptions& options, const commands::ServiceContext& svc) {
   Bson attr;
@@ -31,6 +31,26 @@ void LogStartup(const server::ServerOptions& options, const commands::ServiceCon
   Bson opts;
   BSON_APPEND_DOCUMENT(opts.get(), "options", options.parsed.get());
   log::Info("CONTROL", 21951, "initandlisten", "Options set by command line", opts.get());
+}
+
+StatusWith<std::unique_ptr<storage::Engine>> OpenStorage(const server::ServerOptions& options) {
+  storage::EngineOptions engine_options;
+  engine_options.commit_interval = std::chrono::milliseconds(options.journal_commit_interval_ms);
+  if (options.storage_engine == "inMemory") {
+    engine_options.kind = storage::EngineOptions::Kind::kInMemory;
+  } else {
+    engine_options.kind = storage::EngineOptions::Kind::kRocksDb;
+    engine_options.db_path = options.dbpath;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(options.dbpath, ec)) {
+      return Status(ErrorCodes::NonExistentPath,
+                    "Data directory " + options.dbpath +
+                        " not found. Create the missing directory or specify another path using "
+                        "(1) the --dbpath command line option, or (2) by adding the "
+                        "'storage.dbPath' option in the configuration file.");
+    }
+  }
+  return storage::Engine::Open(engine_options);
 }
 
 }  // namespace
@@ -68,6 +88,15 @@ int main(int argc, char** argv) {
   service.storage_engine_name = options.storage_engine;
   LogStartup(options, service);
 
+  auto engine = OpenStorage(options);
+  if (!engine.ok()) {
+    Bson attr;
+    AppendUtf8(attr.get(), "error", engine.status().ToString());
+    log::Error("STORAGE", 28595, "initandlisten", "Cannot open the storage engine", attr.get());
+    return kExitDataDirectory;
+  }
+  service.engine = engine.value().get();
+
   commands::CommandRegistry registry;
   commands::RegisterAllCommands(&registry);
   commands::Dispatcher dispatcher(registry);
@@ -77,9 +106,18 @@ int main(int argc, char** argv) {
     Bson attr;
     AppendUtf8(attr.get(), "error", s.reason());
     log::Error("NETWORK", 23024, "initandlisten", "Failed to start listener", attr.get());
+    engine.value()->Close();
     return kExitNetError;
   }
   server.Run();
+  // Every session is gone, so no collection handle or cursor is left open.
+  if (Status s = engine.value()->Close(); !s.ok()) {
+    Bson attr;
+    AppendUtf8(attr.get(), "error", s.ToString());
+    log::Error("STORAGE", 22261, "initandlisten", "Error closing the storage engine", attr.get());
+  } else {
+    log::Info("STORAGE", 4784929, "initandlisten", "Storage engine closed cleanly");
+  }
   log::Info("CONTROL", 20565, "initandlisten", "Now exiting");
   Bson attr;
   BSON_APPEND_INT32(attr.get(), "exitCode", 0);

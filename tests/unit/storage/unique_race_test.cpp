@@ -1,0 +1,141 @@
+// N writers racing on one unique key: exactly one wins, every other gets
+// DuplicateKey, and the indexes agree with the records afterwards.
+#include <bson/bson.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <barrier>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/engine.h"
+
+using namespace basalt;
+using namespace basalt::storage;
+
+namespace {
+
+constexpr int kThreads = 8;
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/basalt-race-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+Bson MakeDoc(int id, const std::string& email) {
+  Bson doc;
+  BSON_APPEND_INT32(doc.get(), "_id", id);
+  AppendUtf8(doc.get(), "email", email);
+  return doc;
+}
+
+// Each round every thread inserts a document of its own _id with the
+// round's email; in odd rounds they all use the same _id instead.
+void Race(Engine* engine, int rounds) {
+  auto coll = engine->GetOrCreateCollection("test", "race", false).value();
+  Bson spec;
+  {
+    bson_t key;
+    BSON_APPEND_DOCUMENT_BEGIN(spec.get(), "key", &key);
+    BSON_APPEND_INT32(&key, "email", 1);
+    bson_append_document_end(spec.get(), &key);
+    BSON_APPEND_UTF8(spec.get(), "name", "email_1");
+    BSON_APPEND_BOOL(spec.get(), "unique", true);
+  }
+  REQUIRE(coll->CreateIndex(spec.get(), false).ok());
+
+  std::atomic<int> ok{0}, dup{0}, other{0};
+  std::barrier sync(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < rounds; ++round) {
+        const bool same_id = round % 2 == 1;
+        Bson doc = MakeDoc(same_id ? 1'000'000 + round : round * kThreads + t,
+                           "user" + std::to_string(round) + "@example.com");
+        sync.arrive_and_wait();
+        Status st = coll->Insert(doc.get(), false);
+        if (st.ok()) {
+          ++ok;
+        } else if (st.code() == ErrorCodes::DuplicateKey) {
+          ++dup;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(ok == rounds);
+  CHECK(dup == rounds * (kThreads - 1));
+  CHECK(other == 0);
+  CHECK(coll->Count() == rounds);
+  ValidateResults results = coll->Validate();
+  for (const auto& e : results.errors) UNSCOPED_INFO(e);
+  CHECK(results.valid);
+  REQUIRE(results.keys_per_index.size() == 2);
+  CHECK(results.keys_per_index[1].second == rounds);
+}
+
+}  // namespace
+
+TEST_CASE("8 writers of one unique key: one wins, 7 get DuplicateKey (memory)", "[race]") {
+  EngineOptions options;
+  options.kind = EngineOptions::Kind::kInMemory;
+  auto engine = Engine::Open(options).value();
+  Race(engine.get(), 400);
+}
+
+TEST_CASE("8 writers of one unique key: one wins, 7 get DuplicateKey (rocksdb)", "[race]") {
+  TempDir dir;
+  EngineOptions options;
+  options.db_path = dir.path;
+  auto engine = Engine::Open(options);
+  REQUIRE(engine.ok());
+  Race(engine.value().get(), 200);
+  REQUIRE(engine.value()->Close().ok());
+}
+
+TEST_CASE("replacements racing for one unique key: one wins", "[race]") {
+  EngineOptions options;
+  options.kind = EngineOptions::Kind::kInMemory;
+  auto engine = Engine::Open(options).value();
+  auto coll = engine->GetOrCreateCollection("test", "swap", false).value();
+  Bson spec;
+  bson_t key;
+  BSON_APPEND_DOCUMENT_BEGIN(spec.get(), "key", &key);
+  BSON_APPEND_INT32(&key, "email", 1);
+  bson_append_document_end(spec.get(), &key);
+  BSON_APPEND_UTF8(spec.get(), "name", "email_1");
+  BSON_APPEND_BOOL(spec.get(), "unique", true);
+  REQUIRE(coll->CreateIndex(spec.get(), false).ok());
+  for (int t = 0; t < kThreads; ++t) {
+    REQUIRE(coll->Insert(MakeDoc(t, "own" + std::to_string(t)).get(), false).ok());
+  }
+  constexpr int kRounds = 200;
+  std::atomic<int> ok{0}, dup{0};
+  std::barrier sync(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < kRounds; ++round) {
+        Bson doc = MakeDoc(t, "shared" + std::to_string(round));
+        sync.arrive_and_wait();
+        Status st = coll->Replace(nullptr, doc.get(), false);
+        if (st.ok()) ++ok;
+        if (st.code() == ErrorCodes::DuplicateKey) ++dup;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(ok == kRounds);
+  CHECK(dup == kRounds * (kThreads - 1));
+  CHECK(coll->Validate().valid);
+}
