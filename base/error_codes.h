@@ -53,6 +53,7 @@ namespace basalt {
   X(OperationFailed, 96)                          \
   X(DBPathInUse, 98)                              \
   X(NoReplicationEnabled, 76)                     \
+  X(UnknownReplWriteConcern, 79)                  \
   X(WriteConflict, 112)                           \
   X(CommandNotSupported, 115)                     \
   X(ConflictingOperationInProgress, 117)          \
