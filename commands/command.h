@@ -64,7 +64,7 @@ struct CommandDefinition {
   std::vector<std::string> aliases;  // other spellings mongod accepts (isMaster/ismaster)
   CommandHandler run;
   std::string help;
-  bool admin_only = false;     // must run against the admin database
+  bool admin_only = false;           // must run against the admin database
   bool allowed_on_op_query = false;  // part of the OP_QUERY handshake
   bool counts_as_command = true;     // serverStatus opcounters.command
 };

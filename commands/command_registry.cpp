@@ -33,6 +33,7 @@ void RegisterAllCommands(CommandRegistry* registry) {
   RegisterDiagnosticCommands(registry);
   RegisterSessionCommands(registry);
   RegisterDatabaseCommands(registry);
+  RegisterWriteCommands(registry);
 }
 
 }  // namespace basalt::commands

@@ -46,6 +46,96 @@ StatusWith<bool> BoolArgument(const CommandInvocation& cmd, std::string_view nam
                     "', expected types '[bool, long, int, decimal, double]'");
 }
 
+bool IsGenericArgument(std::string_view name) {
+  static constexpr std::string_view kGeneric[] = {"$db",
+                                                  "lsid",
+                                                  "txnNumber",
+                                                  "autocommit",
+                                                  "startTransaction",
+                                                  "stmtId",
+                                                  "writeConcern",
+                                                  "readConcern",
+                                                  "maxTimeMS",
+                                                  "comment",
+                                                  "apiVersion",
+                                                  "apiStrict",
+                                                  "apiDeprecationErrors",
+                                                  "$readPreference",
+                                                  "$clusterTime",
+                                                  "$audit",
+                                                  "$client",
+                                                  "$configServerState",
+                                                  "clientOperationKey",
+                                                  "help",
+                                                  "$queryOptions",
+                                                  "$replData",
+                                                  "databaseVersion",
+                                                  "shardVersion",
+                                                  "txnRetryCounter",
+                                                  "mayBypassWriteBlocking",
+                                                  "$configTime",
+                                                  "$topologyTime",
+                                                  "maxTimeMSOpOnly",
+                                                  "usesDefaultMaxTimeMS",
+                                                  "readPreference"};
+  for (std::string_view g : kGeneric) {
+    if (g == name) return true;
+  }
+  return false;
+}
+
+Status CheckKnownFields(const CommandInvocation& cmd,
+                        std::initializer_list<std::string_view> allowed) {
+  bson_iter_t it;
+  bson_iter_init(&it, cmd.body);
+  bson_iter_next(&it);  // the command field
+  while (bson_iter_next(&it)) {
+    std::string_view key = KeyOf(&it);
+    if (IsGenericArgument(key)) continue;
+    bool known = false;
+    for (std::string_view a : allowed) known = known || a == key;
+    if (!known) {
+      return Status(40415, "BSON field '" + std::string(cmd.name) + "." + std::string(key) +
+                               "' is an unknown field.");
+    }
+  }
+  return Status::OK();
+}
+
+StatusWith<std::vector<protocol::DocView>> DocumentListArgument(const CommandInvocation& cmd,
+                                                                std::string_view name) {
+  std::string field = std::string(cmd.name) + "." + std::string(name);
+  const DocumentSequence* sequence = nullptr;
+  for (const auto& s : cmd.sequences) {
+    if (s.identifier == name) sequence = &s;
+  }
+  auto in_body = FindField(cmd.body, name);
+  if (sequence && in_body) {
+    return Status(40413, "BSON field '" + field + "' is a duplicate field");
+  }
+  if (sequence) return sequence->documents;
+  if (!in_body) {
+    return Status(40414, "BSON field '" + field + "' is missing but a required field");
+  }
+  if (!BSON_ITER_HOLDS_ARRAY(&*in_body)) {
+    return WrongType(cmd, name, bson_iter_type(&*in_body), "array");
+  }
+  std::vector<protocol::DocView> documents;
+  bson_iter_t element;
+  bson_iter_recurse(&*in_body, &element);
+  while (bson_iter_next(&element)) {
+    if (!BSON_ITER_HOLDS_DOCUMENT(&element)) {
+      return WrongType(cmd, std::string(name) + "." + std::string(KeyOf(&element)),
+                       bson_iter_type(&element), "object");
+    }
+    uint32_t len = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_document(&element, &len, &data);
+    documents.emplace_back(data, len);
+  }
+  return documents;
+}
+
 StatusWith<WriteConcern> WriteConcernArgument(const CommandInvocation& cmd) {
   WriteConcern concern;
   auto field = FindField(cmd.body, "writeConcern");
@@ -61,26 +151,23 @@ StatusWith<WriteConcern> WriteConcernArgument(const CommandInvocation& cmd) {
     if (key == "w") {
       if (IsNumber(type)) {
         int64_t w = NumberAsInt64(&it);
-        if (w < 0) {
+        if (w < 0 || w > 50) {
           return Status(ErrorCodes::FailedToParse,
-                        "w has to be a non-negative number and not "
-                        "greater than 50; found: " +
+                        "w has to be a non-negative number and not greater than 50; found: " +
                             std::to_string(w));
         }
-        if (w == 0) concern.unacknowledged = true;
         if (w > 1) {
-          concern.unsatisfiable =
-              Status(ErrorCodes::BadValue, "cannot use 'w' > 1 on a standalone");
+          return Status(ErrorCodes::BadValue, "cannot use 'w' > 1 when a host is not replicated");
         }
+        concern.unacknowledged = w == 0;
       } else if (type == BSON_TYPE_UTF8) {
-        if (Utf8Of(&it) == "majority") {
-          concern.journal = true;  // a standalone's majority is itself, durably
-        } else {
-          concern.unsatisfiable =
-              Status(ErrorCodes::UnknownReplWriteConcern,
-                     "No write concern mode named '" + std::string(Utf8Of(&it)) +
-                         "' found in replica set configuration");
+        std::string mode(Utf8Of(&it));
+        if (mode != "majority") {
+          return Status(ErrorCodes::BadValue,
+                        "cannot use non-majority 'w' mode \"" + mode +
+                            "\" when a host is not a member of a replica set");
         }
+        concern.journal = true;  // a standalone's majority is itself, durably
       } else {
         return Status(ErrorCodes::FailedToParse,
                       "w has to be a number or string; found: " + std::string(TypeName(type)));

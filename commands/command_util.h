@@ -5,9 +5,11 @@
 
 #include <bson/bson.h>
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "commands/command.h"
@@ -32,17 +34,35 @@ StatusWith<bool> BoolArgument(const CommandInvocation& cmd, std::string_view nam
 Status WrongType(const CommandInvocation& cmd, std::string_view field, bson_type_t actual,
                  std::string_view expected);
 
+// True for the arguments every command accepts (mongod's generic_argument.idl:
+// $db, lsid, txnNumber, writeConcern, readConcern, maxTimeMS, comment, apiVersion...).
+bool IsGenericArgument(std::string_view name);
+
+// Fails with 40415 "BSON field '<cmd>.<name>' is an unknown field." for any
+// body field after the first that is neither in `allowed` nor generic, as
+// mongod's IDL-parsed commands do.
+Status CheckKnownFields(const CommandInvocation& cmd,
+                        std::initializer_list<std::string_view> allowed);
+
+// The documents of a write command's array argument (`documents`, `updates`,
+// `deletes`), from the body or from the OP_MSG document sequence of that
+// name, as mongod accepts either: 40413 "BSON field 'insert.documents' is a
+// duplicate field" when both are given, 40414 "... is missing but a required
+// field" when neither is, TypeMismatch for a non-array or non-object element.
+StatusWith<std::vector<protocol::DocView>> DocumentListArgument(const CommandInvocation& cmd,
+                                                                std::string_view name);
+
 // What a write's writeConcern asks for, as far as a standalone honours it.
 struct WriteConcern {
   bool journal = false;         // j: true, fsync: true, or w: "majority" (durable on a standalone)
   bool unacknowledged = false;  // w: 0
-  // Set when the write may go ahead but the concern cannot be satisfied by a
-  // standalone (w > 1, an unknown tag): the reply carries it as writeConcernError.
-  std::optional<Status> unsatisfiable;
 };
 
-// Parses `writeConcern` ({w, j, wtimeout, fsync}). Malformed values fail the
-// command (FailedToParse / TypeMismatch).
+// Parses `writeConcern` ({w, j, wtimeout, fsync}) and checks it as mongod's
+// validateWriteConcern does on a standalone: the command fails, before any
+// write, with BadValue "cannot use 'w' > 1 when a host is not replicated" or
+// "cannot use non-majority 'w' mode "x" when a host is not a member of a
+// replica set"; malformed values with FailedToParse.
 StatusWith<WriteConcern> WriteConcernArgument(const CommandInvocation& cmd);
 
 }  // namespace basalt::commands

@@ -72,9 +72,11 @@ Status RunServerStatus(OperationContext& op, const CommandInvocation&, bson_t* r
   BSON_APPEND_DOCUMENT_BEGIN(reply, "connections", &sub);
   int64_t current = svc.connections.current.load();
   BSON_APPEND_INT32(&sub, "current", static_cast<int32_t>(current));
-  BSON_APPEND_INT32(&sub, "available",
-                    static_cast<int32_t>(std::max<int64_t>(0, svc.max_incoming_connections - current)));
-  BSON_APPEND_INT32(&sub, "totalCreated", static_cast<int32_t>(svc.connections.total_created.load()));
+  BSON_APPEND_INT32(
+      &sub, "available",
+      static_cast<int32_t>(std::max<int64_t>(0, svc.max_incoming_connections - current)));
+  BSON_APPEND_INT32(&sub, "totalCreated",
+                    static_cast<int32_t>(svc.connections.total_created.load()));
   BSON_APPEND_INT32(&sub, "active", static_cast<int32_t>(svc.connections.active.load()));
   bson_append_document_end(reply, &sub);
 
@@ -154,7 +156,8 @@ Status RunHostInfo(OperationContext&, const CommandInvocation&, bson_t* reply) {
   bson_append_document_end(reply, &sub);
 
   BSON_APPEND_DOCUMENT_BEGIN(reply, "extra", &sub);
-  AppendUtf8(&sub, "versionString", std::string(uts.sysname) + " " + uts.release + " " + uts.version);
+  AppendUtf8(&sub, "versionString",
+             std::string(uts.sysname) + " " + uts.release + " " + uts.version);
   BSON_APPEND_INT64(&sub, "pageSize", sysconf(_SC_PAGESIZE));
   bson_append_document_end(reply, &sub);
   return Status::OK();
@@ -185,7 +188,9 @@ struct Parameter {
 const std::vector<Parameter>& Parameters() {
   static const std::vector<Parameter> params = {
       {"authenticationMechanisms",
-       [](bson_t* d, const char* k) { AppendStringArray(d, k, {"SCRAM-SHA-1", "SCRAM-SHA-256"}); }},
+       [](bson_t* d, const char* k) {
+         AppendStringArray(d, k, {"SCRAM-SHA-1", "SCRAM-SHA-256"});
+       }},
       {"cursorTimeoutMillis", [](bson_t* d, const char* k) { BSON_APPEND_INT64(d, k, 600000); }},
       {"featureCompatibilityVersion",
        [](bson_t* d, const char* k) {
@@ -242,9 +247,8 @@ Status RunGetLog(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
   bson_iter_init(&it, cmd.body);
   bson_iter_next(&it);
   if (!BSON_ITER_HOLDS_UTF8(&it)) {
-    return Status(ErrorCodes::TypeMismatch,
-                  "Argument to getLog must be of type String; found " +
-                      std::string(TypeName(bson_iter_type(&it))));
+    return Status(ErrorCodes::TypeMismatch, "Argument to getLog must be of type String; found " +
+                                                std::string(TypeName(bson_iter_type(&it))));
   }
   std::string_view which = Utf8Of(&it);
   if (which == "*") {
@@ -294,7 +298,8 @@ Status RunCurrentOp(OperationContext&, const CommandInvocation&, bson_t* reply) 
 }  // namespace
 
 void RegisterDiagnosticCommands(CommandRegistry* registry) {
-  registry->Register({.name = "ping", .run = RunPing, .help = "a way to check that the server is alive"});
+  registry->Register(
+      {.name = "ping", .run = RunPing, .help = "a way to check that the server is alive"});
   registry->Register({.name = "buildInfo",
                       .aliases = {"buildinfo"},
                       .run = RunBuildInfo,
@@ -303,45 +308,45 @@ void RegisterDiagnosticCommands(CommandRegistry* registry) {
   registry->Register({.name = "serverStatus",
                       .run = RunServerStatus,
                       .help = "returns lots of administrative server statistics"});
-  registry->Register({.name = "hostInfo", .run = RunHostInfo, .help = "returns information about the daemon's host"});
+  registry->Register({.name = "hostInfo",
+                      .run = RunHostInfo,
+                      .help = "returns information about the daemon's host"});
   registry->Register({.name = "getParameter",
                       .run = RunGetParameter,
                       .help = "get administrative option(s)",
                       .admin_only = true});
-  registry->Register({.name = "getCmdLineOpts",
-                      .run = RunGetCmdLineOpts,
-                      .help = "get argv",
-                      .admin_only = true});
-  registry->Register({.name = "getLog",
-                      .run = RunGetLog,
-                      .help = "returns recent log lines",
-                      .admin_only = true});
+  registry->Register(
+      {.name = "getCmdLineOpts", .run = RunGetCmdLineOpts, .help = "get argv", .admin_only = true});
+  registry->Register(
+      {.name = "getLog", .run = RunGetLog, .help = "returns recent log lines", .admin_only = true});
   registry->Register({.name = "whatsmyuri", .run = RunWhatsMyUri, .help = "{whatsmyuri:1}"});
   registry->Register({.name = "connectionStatus",
                       .run = RunConnectionStatus,
                       .help = "Returns connection-specific information such as logged-in users and "
                               "their roles"});
-  registry->Register({.name = "currentOp", .run = RunCurrentOp, .help = "in-progress operations", .admin_only = true});
-  registry->Register(
-      {.name = "listCommands",
-       .run =
-           [registry](OperationContext&, const CommandInvocation&, bson_t* reply) {
-             bson_t commands;
-             BSON_APPEND_DOCUMENT_BEGIN(reply, "commands", &commands);
-             for (const CommandDefinition* def : registry->All()) {
-               bson_t entry;
-               bson_append_document_begin(&commands, def->name.c_str(), -1, &entry);
-               AppendStringArray(&entry, "aliases", def->aliases);
-               AppendUtf8(&entry, "help", def->help);
-               BSON_APPEND_BOOL(&entry, "requiresAuth", true);
-               BSON_APPEND_BOOL(&entry, "secondaryOk", true);
-               BSON_APPEND_BOOL(&entry, "adminOnly", def->admin_only);
-               bson_append_document_end(&commands, &entry);
-             }
-             bson_append_document_end(reply, &commands);
-             return Status::OK();
-           },
-       .help = "get a list of all db commands"});
+  registry->Register({.name = "currentOp",
+                      .run = RunCurrentOp,
+                      .help = "in-progress operations",
+                      .admin_only = true});
+  registry->Register({.name = "listCommands",
+                      .run =
+                          [registry](OperationContext&, const CommandInvocation&, bson_t* reply) {
+                            bson_t commands;
+                            BSON_APPEND_DOCUMENT_BEGIN(reply, "commands", &commands);
+                            for (const CommandDefinition* def : registry->All()) {
+                              bson_t entry;
+                              bson_append_document_begin(&commands, def->name.c_str(), -1, &entry);
+                              AppendStringArray(&entry, "aliases", def->aliases);
+                              AppendUtf8(&entry, "help", def->help);
+                              BSON_APPEND_BOOL(&entry, "requiresAuth", true);
+                              BSON_APPEND_BOOL(&entry, "secondaryOk", true);
+                              BSON_APPEND_BOOL(&entry, "adminOnly", def->admin_only);
+                              bson_append_document_end(&commands, &entry);
+                            }
+                            bson_append_document_end(reply, &commands);
+                            return Status::OK();
+                          },
+                      .help = "get a list of all db commands"});
 }
 
 }  // namespace basalt::commands

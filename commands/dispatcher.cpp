@@ -17,9 +17,9 @@ Status ParseInvocation(const bson_t* body, CommandInvocation* out) {
     return Status(40571, "OP_MSG requests require a $db argument");
   }
   if (!BSON_ITER_HOLDS_UTF8(&db)) {
-    return Status(ErrorCodes::TypeMismatch,
-                  "BSON field '$db' is the wrong type '" +
-                      std::string(TypeName(bson_iter_type(&db))) + "', expected type 'string'");
+    return Status(ErrorCodes::TypeMismatch, "BSON field '$db' is the wrong type '" +
+                                                std::string(TypeName(bson_iter_type(&db))) +
+                                                "', expected type 'string'");
   }
   out->db = std::string(Utf8Of(&db));
   return Status::OK();

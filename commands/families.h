@@ -10,5 +10,6 @@ void RegisterHandshakeCommands(CommandRegistry* registry);   // handshake.cpp
 void RegisterDiagnosticCommands(CommandRegistry* registry);  // diagnostics.cpp
 void RegisterSessionCommands(CommandRegistry* registry);     // sessions.cpp
 void RegisterDatabaseCommands(CommandRegistry* registry);    // databases.cpp
+void RegisterWriteCommands(CommandRegistry* registry);       // write_commands.cpp
 
 }  // namespace basalt::commands

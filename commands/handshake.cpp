@@ -26,9 +26,9 @@ Status ApplyHandshakeFields(OperationContext& op, const bson_t* body,
       return Status(186, "The client metadata document may only be sent in the first hello");
     }
     if (!BSON_ITER_HOLDS_DOCUMENT(&it)) {
-      return Status(ErrorCodes::TypeMismatch,
-                    "BSON field 'client' is the wrong type '" +
-                        std::string(TypeName(bson_iter_type(&it))) + "', expected type 'object'");
+      return Status(ErrorCodes::TypeMismatch, "BSON field 'client' is the wrong type '" +
+                                                  std::string(TypeName(bson_iter_type(&it))) +
+                                                  "', expected type 'object'");
     }
     uint32_t len = 0;
     const uint8_t* data = nullptr;
@@ -38,9 +38,9 @@ Status ApplyHandshakeFields(OperationContext& op, const bson_t* body,
   std::optional<std::vector<std::string_view>> offered;
   if (bson_iter_init_find(&it, body, "compression")) {
     if (!BSON_ITER_HOLDS_ARRAY(&it)) {
-      return Status(ErrorCodes::TypeMismatch,
-                    "BSON field 'compression' is the wrong type '" +
-                        std::string(TypeName(bson_iter_type(&it))) + "', expected type 'array'");
+      return Status(ErrorCodes::TypeMismatch, "BSON field 'compression' is the wrong type '" +
+                                                  std::string(TypeName(bson_iter_type(&it))) +
+                                                  "', expected type 'array'");
     }
     offered.emplace();
     bson_iter_t child;

@@ -61,7 +61,7 @@ struct ServiceContext {
   std::chrono::steady_clock::time_point start_steady;
   bson_oid_t process_id;  // topologyVersion.processId in hello
   int64_t pid = 0;
-  std::string host;       // "hostname:port"
+  std::string host;  // "hostname:port"
   int32_t max_incoming_connections = 1000000;
   std::vector<protocol::CompressorId> compressors = protocol::DefaultCompressors();
   std::string storage_engine_name = "rocksdb";

@@ -45,11 +45,20 @@ Status RunStartSession(OperationContext&, const CommandInvocation&, bson_t* repl
 }  // namespace
 
 void RegisterSessionCommands(CommandRegistry* registry) {
-  registry->Register({.name = "endSessions", .run = RunSessionListCommand, .help = "end a set of logical sessions"});
-  registry->Register({.name = "killSessions", .run = RunSessionListCommand, .help = "kill a logical session and its operations"});
-  registry->Register({.name = "refreshSessions", .run = RunSessionListCommand, .help = "renew a set of logical sessions"});
-  registry->Register({.name = "killAllSessions", .run = RunSessionListCommand, .help = "kill all logical sessions, for a user, and their operations"});
-  registry->Register({.name = "startSession", .run = RunStartSession, .help = "start a logical session"});
+  registry->Register({.name = "endSessions",
+                      .run = RunSessionListCommand,
+                      .help = "end a set of logical sessions"});
+  registry->Register({.name = "killSessions",
+                      .run = RunSessionListCommand,
+                      .help = "kill a logical session and its operations"});
+  registry->Register({.name = "refreshSessions",
+                      .run = RunSessionListCommand,
+                      .help = "renew a set of logical sessions"});
+  registry->Register({.name = "killAllSessions",
+                      .run = RunSessionListCommand,
+                      .help = "kill all logical sessions, for a user, and their operations"});
+  registry->Register(
+      {.name = "startSession", .run = RunStartSession, .help = "start a logical session"});
 }
 
 }  // namespace basalt::commands
