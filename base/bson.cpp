@@ -13,8 +13,8 @@ Bson Bson::Copy(const bson_t* src) {
 }
 
 Bson Bson::CopyBytes(const uint8_t* data, uint32_t len) {
-  bson_t view = ViewOf(data, len);
-  return Copy(&view);
+  BsonView view(data, len);
+  return Copy(view.get());
 }
 
 // A heap-backed bson_t points into itself (its `buf` field), so it cannot be

@@ -55,13 +55,25 @@ class Bson {
 // Relaxed extended JSON of any document, for logs.
 std::string ToJson(const bson_t* doc);
 
-// Reads a document stored at `data` without copying it. The bytes must outlive
-// the view and must have been validated (or built by libbson).
-inline bson_t ViewOf(const uint8_t* data, uint32_t len) {
-  bson_t view;
-  bson_init_static(&view, data, len);
-  return view;
-}
+// A read-only bson_t over bytes it does not own (bson_init_static). Such a
+// bson_t points into itself, so a copy would dangle: this wrapper can be
+// neither copied nor moved (returning one by value still works, as a
+// prvalue). The bytes must outlive it and be valid BSON (validated, or built
+// by libbson).
+class BsonView {
+ public:
+  BsonView(const uint8_t* data, uint32_t len) { bson_init_static(&doc_, data, len); }
+  explicit BsonView(std::string_view bytes)
+      : BsonView(reinterpret_cast<const uint8_t*>(bytes.data()),
+                 static_cast<uint32_t>(bytes.size())) {}
+  BsonView(const BsonView&) = delete;
+  BsonView& operator=(const BsonView&) = delete;
+
+  const bson_t* get() const { return &doc_; }
+
+ private:
+  bson_t doc_;
+};
 
 inline std::string_view KeyOf(const bson_iter_t* it) {
   return {bson_iter_key(it), bson_iter_key_len(it)};

@@ -72,6 +72,7 @@ namespace basalt {
   X(NoSuchSession, 206)                           \
   X(InvalidUUID, 207)                             \
   X(IllegalOpMsgFlag, 223)                        \
+  X(QueryFeatureNotAllowed, 224)                  \
   X(TooManyDocumentSequences, 233)                \
   X(CursorKilled, 237)                            \
   X(NotImplemented, 238)                          \

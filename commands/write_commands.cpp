@@ -68,11 +68,11 @@ Status RunInsert(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
   const auto& docs = documents.value();
   for (size_t i = 0; i < docs.size(); ++i) {
     op.service.opcounters.insert.fetch_add(1, std::memory_order_relaxed);
-    bson_t doc = docs[i].bson();
-    auto prepared = PrepareForInsert(&doc);
+    BsonView doc = docs[i].bson();
+    auto prepared = PrepareForInsert(doc.get());
     Status status = prepared.status();
     if (prepared.ok()) {
-      const bson_t* to_store = prepared.value() ? prepared.value()->get() : &doc;
+      const bson_t* to_store = prepared.value() ? prepared.value()->get() : doc.get();
       // One journal sync for the whole batch, below, rather than one per document.
       status = collection.value()->Insert(to_store, false);
     }

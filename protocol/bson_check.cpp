@@ -1,15 +1,19 @@
 #include "protocol/bson_check.h"
 
-#include <charconv>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <vector>
 
+#include "base/bson_shell.h"
 #include "protocol/message.h"
 
 namespace basalt::protocol {
 namespace {
+
+// BSONElement::toString: "name: value".
+std::string ElementString(const bson_iter_t* it) {
+  return std::string(bson_iter_key(it), bson_iter_key_len(it)) + ": " + ShellValueString(it);
+}
 
 // The element types whose value is a fixed number of bytes; -1 marks types
 // that need their own handling. Index is the type byte (0x01..0x13).
@@ -203,7 +207,7 @@ class Validator {
         !bson_iter_next(&it)) {
       return "unknown _id";
     }
-    return ShellElementString(&it);
+    return ElementString(&it);
   }
 
   const uint8_t* data_;
@@ -214,107 +218,6 @@ class Validator {
   size_t elem_ = kNone;
   Status error_;
 };
-
-std::string DoubleString(double d) {
-  if (std::isnan(d)) return "nan";
-  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
-  char buf[64];
-  auto result = std::to_chars(buf, buf + sizeof(buf), d);
-  std::string s(buf, result.ptr);
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
-  return s;
-}
-
-std::string Hex(const uint8_t* data, size_t len) {
-  static const char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  for (size_t i = 0; i < len; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xF];
-  }
-  return out;
-}
-
-std::string ShellValueString(const bson_iter_t* it);
-
-std::string ShellContainerString(const bson_iter_t* it, bool array) {
-  bson_iter_t child;
-  if (!bson_iter_recurse(it, &child)) return array ? "[]" : "{}";
-  std::string out;
-  bool first = true;
-  while (bson_iter_next(&child)) {
-    out += first ? " " : ", ";
-    first = false;
-    out += array ? ShellValueString(&child) : ShellElementString(&child);
-  }
-  if (first) return array ? "[]" : "{}";
-  return (array ? "[" : "{") + out + (array ? " ]" : " }");
-}
-
-std::string ShellValueString(const bson_iter_t* it) {
-  switch (bson_iter_type(it)) {
-    case BSON_TYPE_DOUBLE:
-      return DoubleString(bson_iter_double(it));
-    case BSON_TYPE_UTF8: {
-      uint32_t len = 0;
-      const char* s = bson_iter_utf8(it, &len);
-      // mongod truncates long strings in messages.
-      if (len > 159) return "\"" + std::string(s, 150) + "...\"";
-      return "\"" + std::string(s, len) + "\"";
-    }
-    case BSON_TYPE_DOCUMENT:
-      return ShellContainerString(it, false);
-    case BSON_TYPE_ARRAY:
-      return ShellContainerString(it, true);
-    case BSON_TYPE_BINARY: {
-      bson_subtype_t subtype;
-      uint32_t len = 0;
-      const uint8_t* bin = nullptr;
-      bson_iter_binary(it, &subtype, &len, &bin);
-      return "BinData(" + std::to_string(subtype) + ", " + Hex(bin, len) + ")";
-    }
-    case BSON_TYPE_UNDEFINED:
-      return "undefined";
-    case BSON_TYPE_OID: {
-      char hex[25];
-      bson_oid_to_string(bson_iter_oid(it), hex);
-      return std::string("ObjectId('") + hex + "')";
-    }
-    case BSON_TYPE_BOOL:
-      return bson_iter_bool(it) ? "true" : "false";
-    case BSON_TYPE_DATE_TIME:
-      return "new Date(" + std::to_string(bson_iter_date_time(it)) + ")";
-    case BSON_TYPE_NULL:
-      return "null";
-    case BSON_TYPE_REGEX: {
-      const char* options = nullptr;
-      const char* regex = bson_iter_regex(it, &options);
-      return std::string("/") + regex + "/" + options;
-    }
-    case BSON_TYPE_INT32:
-      return std::to_string(bson_iter_int32(it));
-    case BSON_TYPE_TIMESTAMP: {
-      uint32_t t = 0, i = 0;
-      bson_iter_timestamp(it, &t, &i);
-      return "Timestamp(" + std::to_string(t) + ", " + std::to_string(i) + ")";
-    }
-    case BSON_TYPE_INT64:
-      return std::to_string(bson_iter_int64(it));
-    case BSON_TYPE_DECIMAL128: {
-      bson_decimal128_t dec;
-      bson_iter_decimal128(it, &dec);
-      char buf[BSON_DECIMAL128_STRING];
-      bson_decimal128_to_string(&dec, buf);
-      return std::string("NumberDecimal(\"") + buf + "\")";
-    }
-    case BSON_TYPE_MINKEY:
-      return "MinKey";
-    case BSON_TYPE_MAXKEY:
-      return "MaxKey";
-    default:
-      return "?";
-  }
-}
 
 }  // namespace
 
@@ -339,7 +242,7 @@ StatusWith<uint32_t> ReadDocument(const uint8_t* data, size_t available) {
                          std::to_string(kMaxBsonInternalSize / (1024 * 1024)) + "MB)";
     bson_iter_t it;
     if (bson_iter_init(&it, &view) && bson_iter_next(&it)) {
-      reason += " First element: " + ShellElementString(&it);
+      reason += " First element: " + ElementString(&it);
     }
     return Status(ErrorCodes::BSONObjectTooLarge, reason);
   }
@@ -351,23 +254,6 @@ StatusWith<uint32_t> ReadDocument(const uint8_t* data, size_t available) {
     return Status(ErrorCodes::InvalidBSON, std::string("Invalid BSON: ") + error.message);
   }
   return size;
-}
-
-std::string ShellElementString(const bson_iter_t* it) {
-  return std::string(bson_iter_key(it)) + ": " + ShellValueString(it);
-}
-
-std::string ShellDocString(const bson_t* doc) {
-  bson_iter_t it;
-  if (!bson_iter_init(&it, doc)) return "{}";
-  std::string out;
-  bool first = true;
-  while (bson_iter_next(&it)) {
-    out += first ? "{ " : ", ";
-    first = false;
-    out += ShellElementString(&it);
-  }
-  return first ? "{}" : out + " }";
 }
 
 std::string EscapeForMessage(std::string_view text) {

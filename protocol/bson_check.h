@@ -1,5 +1,5 @@
 // Validation of BSON documents arriving off the wire, with mongod's error
-// codes and messages, and the small shell-notation printer those messages use.
+// codes and messages.
 //
 // Contract: ReadDocument either returns the exact size of a document that
 // starts at `data`, fits in `available` bytes, is structurally valid the way
@@ -29,12 +29,6 @@ Status ValidateBson(const uint8_t* data, size_t available);
 // mongod's read<Validated<BSONObj>>: ValidateBson, then the size limit, then a
 // libbson cross-check. Returns the document's length.
 StatusWith<uint32_t> ReadDocument(const uint8_t* data, size_t available);
-
-// BSONObj::toString / BSONElement::toString as mongod prints them in messages:
-// `{ isMaster: 1, x: "a" }`, `_id: ObjectId('...')`. Covers the types clients
-// send; the document must be valid.
-std::string ShellDocString(const bson_t* doc);
-std::string ShellElementString(const bson_iter_t* it);
 
 // mongod's str::escape: quotes, backslashes and control characters escaped.
 std::string EscapeForMessage(std::string_view text);

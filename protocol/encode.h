@@ -31,10 +31,8 @@ class DocView {
 
   const uint8_t* data() const { return data_; }
   uint32_t size() const { return size_; }
-  // A read-only bson_t over the bytes (bson_init_static; nothing to destroy).
-  // Initialize a local with it (`bson_t b = view.bson();`); never assign it
-  // into an existing bson_t: a static bson_t points into itself.
-  bson_t bson() const { return ViewOf(data_, size_); }
+  // A read-only bson_t over the bytes: `BsonView b = view.bson(); use(b.get());`.
+  BsonView bson() const { return BsonView(data_, size_); }
 
  private:
   const uint8_t* data_ = nullptr;

@@ -154,9 +154,9 @@ DecodeResult RequestParser::ParseOpMsg(const MsgHeader& header, std::vector<uint
   }
   if (!have_body) return fail(Status(40587, "OP_MSG messages must have a body"));
 
-  bson_t body_bson = body.bson();
+  BsonView body_bson = body.bson();
   for (const DocumentSequence& sequence : sequences) {
-    if (PathOrArrayAlongPathExists(&body_bson, sequence.identifier)) {
+    if (PathOrArrayAlongPathExists(body_bson.get(), sequence.identifier)) {
       return fail(Status(40433, "Duplicate field between body and document sequence " +
                                     std::string(sequence.identifier)));
     }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "base/bson_shell.h"
 #include "protocol/bson_check.h"
 #include "protocol/request_parser.h"
 
@@ -97,16 +98,16 @@ DecodeResult RequestParser::ParseOpQuery(const MsgHeader& header, std::vector<ui
     legacy.return_fields_selector = DocView(data + pos, fields_size.value());
   }
 
-  bson_t query = legacy.query.bson();
+  BsonView query = legacy.query.bson();
   if (flags & kQueryFlagExhaust) {
     return fail(Status(18527, "The 'exhaust' OP_QUERY flag is invalid for commands: " +
-                                  std::string(ns) + " " + ShellDocString(&query)));
+                                  std::string(ns) + " " + ShellString(query.get())));
   }
   if (legacy.number_to_return != 1 && legacy.number_to_return != -1) {
     return fail(Status(16979, "Bad numberToReturn (" + std::to_string(legacy.number_to_return) +
                                   ") for $cmd type ns - can only be 1 or -1"));
   }
-  if (HasField(&query, "$db"))
+  if (HasField(query.get(), "$db"))
     return fail(Status(40621, "$db is not allowed in OP_QUERY requests"));
 
   // Legacy read preference: nested in $queryOptions (mongos style), or
@@ -114,14 +115,14 @@ DecodeResult RequestParser::ParseOpQuery(const MsgHeader& header, std::vector<ui
   std::vector<uint8_t> read_pref;  // One raw element, or nothing.
   bson_iter_t it;
   bson_iter_t child;
-  if (bson_iter_init_find(&it, &query, "$queryOptions") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
+  if (bson_iter_init_find(&it, query.get(), "$queryOptions") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
       bson_iter_recurse(&it, &child) && bson_iter_find(&child, "$readPreference")) {
-    if (HasField(&query, "$readPreference")) {
+    if (HasField(query.get(), "$readPreference")) {
       return fail(
           Status(ErrorCodes::InvalidOptions, "Duplicate readPreference found in command object."));
     }
     read_pref.assign(child.raw + child.off, child.raw + child.next_off);
-  } else if (!HasField(&query, "$readPreference") && (flags & kQueryFlagSecondaryOk)) {
+  } else if (!HasField(query.get(), "$readPreference") && (flags & kQueryFlagSecondaryOk)) {
     Bson wrapper;
     bson_t mode;
     bson_append_document_begin(wrapper.get(), "$readPreference", -1, &mode);
@@ -134,10 +135,10 @@ DecodeResult RequestParser::ParseOpQuery(const MsgHeader& header, std::vector<ui
   // append helpers would re-check arrays), minus $queryOptions, then the read
   // preference, then $db.
   std::vector<uint8_t> command(4, 0);
-  bson_iter_init(&it, &query);
+  bson_iter_init(&it, query.get());
   while (bson_iter_next(&it)) {
     if (KeyOf(&it) == "$queryOptions") continue;
-    const uint8_t* raw = bson_get_data(&query);
+    const uint8_t* raw = bson_get_data(query.get());
     command.insert(command.end(), raw + it.off, raw + it.next_off);
   }
   command.insert(command.end(), read_pref.begin(), read_pref.end());

@@ -113,6 +113,7 @@ enum class DecodeAction {
   kCloseConnection,
 };
 
+// Why a message did not become a Request, and what to do about it.
 struct DecodeError {
   DecodeAction action = DecodeAction::kCloseConnection;
   Status status;       // The error (the reply's errmsg/code, or the log line).
@@ -120,6 +121,8 @@ struct DecodeError {
   Bson reply_body;     // kReplyError only.
 };
 
+// Either a Request or a DecodeError; value() and error() require the matching
+// ok(), as StatusWith::value() does.
 class DecodeResult {
  public:
   DecodeResult(Request request) : value_(std::move(request)) {}

@@ -123,9 +123,9 @@ Status Collection::Replace(const bson_t* expected, const bson_t* new_doc, bool d
     if (expected && !SameBytes(expected, current)) {
       return Status(ErrorCodes::WriteConflict, "the document changed since it was read");
     }
-    bson_t old_doc = ViewOf(reinterpret_cast<const uint8_t*>(current.data()),
+    BsonView old_doc = BsonView(reinterpret_cast<const uint8_t*>(current.data()),
                             static_cast<uint32_t>(current.size()));
-    st = WriteDocument(rid, &old_doc, new_doc, &id, *indexes_, durable);
+    st = WriteDocument(rid, old_doc.get(), new_doc, &id, *indexes_, durable);
     if (st.code() != ErrorCodes::WriteConflict || expected) return st;
   }
   return Status(ErrorCodes::WriteConflict, "too many concurrent changes to one document");
@@ -145,10 +145,10 @@ Status Collection::Delete(const bson_iter_t* id, const bson_t* expected, bool du
     if (expected && !SameBytes(expected, current)) {
       return Status(ErrorCodes::WriteConflict, "the document changed since it was read");
     }
-    bson_t old_doc = ViewOf(reinterpret_cast<const uint8_t*>(current.data()),
+    BsonView old_doc = BsonView(reinterpret_cast<const uint8_t*>(current.data()),
                             static_cast<uint32_t>(current.size()));
-    st = WriteDocument(rid, &old_doc, nullptr, nullptr, *indexes_, durable);
-    if (st.ok() && deleted) *deleted = Bson::Copy(&old_doc);
+    st = WriteDocument(rid, old_doc.get(), nullptr, nullptr, *indexes_, durable);
+    if (st.ok() && deleted) *deleted = Bson::Copy(old_doc.get());
     if (st.code() != ErrorCodes::WriteConflict || expected) return st;
   }
   return Status(ErrorCodes::WriteConflict, "too many concurrent changes to one document");

@@ -14,10 +14,7 @@ namespace {
 // Index entries written per KV batch during a build.
 constexpr size_t kBuildBatchEntries = 1024;
 
-bson_t ViewOfString(std::string_view bytes) {
-  return ViewOf(reinterpret_cast<const uint8_t*>(bytes.data()),
-                static_cast<uint32_t>(bytes.size()));
-}
+BsonView ViewOfString(std::string_view bytes) { return BsonView(bytes); }
 
 }  // namespace
 
@@ -101,8 +98,8 @@ Status Collection::CreateIndex(const bson_t* spec_doc, bool durable) {
     auto cursor = kv_->NewIterator(nullptr, record_prefix_, layout::DataPrefixEnd(id_));
     IndexKeys keys;
     for (cursor->SeekToFirst(); cursor->Valid(); cursor->Next()) {
-      bson_t doc = ViewOfString(cursor->value());
-      st = CheckIndexable(state, &doc, &keys);
+      BsonView doc = ViewOfString(cursor->value());
+      st = CheckIndexable(state, doc.get(), &keys);
       if (!st.ok()) return st;
       std::string_view rid = cursor->key().substr(record_prefix_.size());
       for (size_t k = 0; k < keys.size(); ++k) entries.push_back({keys.key(k), std::string(rid)});
@@ -131,9 +128,9 @@ Status Collection::CreateIndex(const bson_t* spec_doc, bool durable) {
       std::string bytes;
       auto found = kv_->Get(RecordKey(entries[first_dup].rid), &bytes);
       if (found.ok() && found.value()) {
-        bson_t doc = ViewOfString(bytes);
+        BsonView doc = ViewOfString(bytes);
         IndexKeys keys;
-        if (CheckIndexable(state, &doc, &keys).ok()) {
+        if (CheckIndexable(state, doc.get(), &keys).ok()) {
           for (size_t k = 0; k < keys.size(); ++k) {
             if (keys.key(k) == entries[first_dup].key) key_value = keys.KeyValue(k);
           }
@@ -235,9 +232,9 @@ ValidateResults Collection::Validate() const {
   for (records->SeekToFirst(); records->Valid(); records->Next()) {
     ++results.records;
     const std::string_view rid = records->key().substr(record_prefix_.size());
-    bson_t doc = ViewOfString(records->value());
+    BsonView doc = ViewOfString(records->value());
     bson_iter_t id;
-    if (!bson_validate(&doc, BSON_VALIDATE_NONE, nullptr) || !bson_iter_init(&id, &doc) ||
+    if (!bson_validate(doc.get(), BSON_VALIDATE_NONE, nullptr) || !bson_iter_init(&id, doc.get()) ||
         !bson_iter_next(&id) || KeyOf(&id) != "_id") {
       fail("record without a valid document or leading _id");
       continue;
@@ -247,7 +244,7 @@ ValidateResults Collection::Validate() const {
     if (expect_rid != rid) fail("record key does not match _id " + ShellValueString(&id));
     for (size_t i = 0; i < indexes->size(); ++i) {
       const IndexState& index = (*indexes)[i];
-      Status st = CheckIndexable(index, &doc, &keys);
+      Status st = CheckIndexable(index, doc.get(), &keys);
       if (!st.ok()) {
         fail("index " + index.spec->name() + ": " + st.reason());
         continue;
@@ -287,8 +284,8 @@ ValidateResults Collection::Validate() const {
         fail("index " + index.spec->name() + " has an entry for a missing document");
         continue;
       }
-      bson_t doc = ViewOfString(value);
-      if (!CheckIndexable(index, &doc, &keys).ok()) continue;  // reported above
+      BsonView doc = ViewOfString(value);
+      if (!CheckIndexable(index, doc.get(), &keys).ok()) continue;  // reported above
       bool generated = false;
       for (size_t k = 0; k < keys.size() && !generated; ++k) generated = keys.key(k) == key;
       if (!generated) {

@@ -31,10 +31,7 @@ std::string_view AsBytes(const Bson& doc) {
   return {reinterpret_cast<const char*>(doc.data()), doc.size()};
 }
 
-bson_t ViewOfString(std::string_view bytes) {
-  return ViewOf(reinterpret_cast<const uint8_t*>(bytes.data()),
-                static_cast<uint32_t>(bytes.size()));
-}
+BsonView ViewOfString(std::string_view bytes) { return BsonView(bytes); }
 
 Uuid NewUuid() {
   static std::mutex mu;
@@ -136,9 +133,9 @@ Status Engine::Recover() {
   auto meta = kv_->Get(layout::MetaKey(), &value);
   if (!meta.ok()) return meta.status();
   if (meta.value()) {
-    bson_t doc = ViewOfString(value);
+    BsonView doc = ViewOfString(value);
     bson_iter_t it;
-    if (!bson_iter_init_find(&it, &doc, "format") || bson_iter_int32(&it) != kFormatVersion) {
+    if (!bson_iter_init_find(&it, doc.get(), "format") || bson_iter_int32(&it) != kFormatVersion) {
       return Status(ErrorCodes::UnsupportedFormat,
                     "unsupported Basalt data format in " + options_.db_path);
     }
@@ -173,8 +170,8 @@ Status Engine::Recover() {
     std::string prefix = layout::CollectionKeyPrefix();
     auto it = kv_->NewIterator(nullptr, prefix, layout::PrefixSuccessor(prefix));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      bson_t entry = ViewOfString(it->value());
-      Status st = LoadCollection(&entry);
+      BsonView entry = ViewOfString(it->value());
+      Status st = LoadCollection(entry.get());
       if (!st.ok()) return st;
     }
     Status st = it->status();
@@ -241,8 +238,8 @@ Status Engine::LoadCollection(const bson_t* entry) {
             uint32_t len = 0;
             const uint8_t* data = nullptr;
             bson_iter_document(&item, &len, &data);
-            bson_t spec = ViewOf(data, len);
-            auto parsed = IndexSpec::FromStored(&spec);
+            BsonView spec(data, len);
+            auto parsed = IndexSpec::FromStored(spec.get());
             if (!parsed.ok()) return parsed.status();
             state.spec = std::move(parsed.value());
           }
@@ -277,11 +274,11 @@ Status Engine::LoadCounts() {
   auto saved = kv_->Get(layout::ShutdownStatsKey(), &value);
   if (!saved.ok()) return saved.status();
   if (saved.value()) {
-    bson_t doc = ViewOfString(value);
+    BsonView doc = ViewOfString(value);
     for (auto& [ns, coll] : collections_) {
       bson_iter_t it, counts;
       std::string key = std::to_string(coll->id_);
-      if (bson_iter_init_find_w_len(&it, &doc, key.data(), static_cast<int>(key.size())) &&
+      if (bson_iter_init_find_w_len(&it, doc.get(), key.data(), static_cast<int>(key.size())) &&
           bson_iter_recurse(&it, &counts) && bson_iter_next(&counts)) {
         coll->count_ = bson_iter_int64(&counts);
         if (bson_iter_next(&counts)) coll->data_size_ = bson_iter_int64(&counts);

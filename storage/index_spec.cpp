@@ -165,7 +165,7 @@ StatusWith<std::shared_ptr<const IndexSpec>> IndexSpec::Parse(const bson_t* spec
   bson_iter_t it;
   if (!bson_iter_init(&it, spec)) return Status(ErrorCodes::InvalidBSON, "invalid index spec");
   const bson_t* key = nullptr;
-  bson_t key_view;
+  std::optional<BsonView> key_view;
   bool has_name = false, id_pattern = false, unique = false, hidden = false;
   bool sparse = false, partial = false;
   int version = 2;
@@ -183,8 +183,8 @@ StatusWith<std::shared_ptr<const IndexSpec>> IndexSpec::Parse(const bson_t* spec
       uint32_t len = 0;
       const uint8_t* data = nullptr;
       bson_iter_document(&it, &len, &data);
-      key_view = ViewOf(data, len);
-      key = &key_view;
+      key_view.emplace(data, len);
+      key = key_view->get();
       bson_iter_t k;
       bson_iter_init(&k, key);
       std::vector<std::string_view> seen;

@@ -1,5 +1,5 @@
 // The wire-side BSON validator: mongod's checks and messages, including the
-// element path and _id context, and the shell-notation printer.
+// element path and _id context.
 #include "protocol/bson_check.h"
 
 #include <catch2/catch.hpp>
@@ -111,14 +111,7 @@ TEST_CASE("code with scope is validated like mongod's precise mode", "[protocol]
   CHECK(s.reason().rfind("incorrect BSON length", 0) == 0);
 }
 
-TEST_CASE("shell notation printer", "[protocol][bson]") {
-  CHECK(ShellDocString(Doc(R"({"isMaster": 1, "s": "x", "d": 1.0, "e": 2.5, "n": null,
-                               "b": false, "l": {"$numberLong": "7"}, "o": {}, "a": [1, {"k": 2}],
-                               "empty": []})")
-                           .get()) ==
-        R"({ isMaster: 1, s: "x", d: 1.0, e: 2.5, n: null, b: false, l: 7, o: {}, )"
-        R"(a: [ 1, { k: 2 } ], empty: [] })");
-  CHECK(ShellDocString(Doc("{}").get()) == "{}");
+TEST_CASE("message escaping follows mongod's str::escape", "[protocol][bson]") {
   CHECK(EscapeForMessage("a\"b\\c\n\x01") == "a\\\"b\\\\c\\n\\u0001");
 }
 

@@ -52,13 +52,13 @@ void CheckDecodes(const std::vector<uint8_t>& frame, const DecodeOptions& option
     (void)r.command_name();
     for (const DocumentSequence& sequence : r.sequences()) {
       for (const DocView& doc : sequence.documents) {
-        bson_t view = doc.bson();
-        REQUIRE(bson_validate(&view, BSON_VALIDATE_NONE, nullptr));
+        BsonView view = doc.bson();
+        REQUIRE(bson_validate(view.get(), BSON_VALIDATE_NONE, nullptr));
       }
     }
     if (const LegacyQuery* legacy = r.legacy_query()) {
-      bson_t query = legacy->query.bson();
-      REQUIRE(bson_validate(&query, BSON_VALIDATE_NONE, nullptr));
+      BsonView query = legacy->query.bson();
+      REQUIRE(bson_validate(query.get(), BSON_VALIDATE_NONE, nullptr));
     }
     auto reply = EncodeReply(r.reply_context(), 1, r.body());
     REQUIRE(reply.size() >= 16);

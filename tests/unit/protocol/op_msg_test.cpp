@@ -111,9 +111,10 @@ TEST_CASE("OP_MSG with a body and two document sequences", "[protocol][op_msg]")
   const DocumentSequence* docs = r.FindSequence("documents");
   REQUIRE(docs != nullptr);
   REQUIRE(docs->documents.size() == 2);
-  bson_t first = docs->documents[0].bson(), second = docs->documents[1].bson();
-  CHECK(bson_equal(&first, d1.get()));
-  CHECK(bson_equal(&second, d2.get()));
+  BsonView first = docs->documents[0].bson();
+  BsonView second = docs->documents[1].bson();
+  CHECK(bson_equal(first.get(), d1.get()));
+  CHECK(bson_equal(second.get(), d2.get()));
   REQUIRE(r.FindSequence("updates") != nullptr);
   CHECK(r.FindSequence("updates")->documents.size() == 1);
   CHECK(r.FindSequence("deletes") == nullptr);
@@ -121,8 +122,8 @@ TEST_CASE("OP_MSG with a body and two document sequences", "[protocol][op_msg]")
   // The views survive moving the request.
   Request moved = std::move(r);
   CHECK(bson_equal(moved.body(), body.get()));
-  bson_t again = moved.FindSequence("documents")->documents[1].bson();
-  CHECK(bson_equal(&again, d2.get()));
+  BsonView again = moved.FindSequence("documents")->documents[1].bson();
+  CHECK(bson_equal(again.get(), d2.get()));
 }
 
 TEST_CASE("OP_MSG encoder round-trips sequences; an empty sequence is allowed",

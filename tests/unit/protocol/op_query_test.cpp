@@ -76,8 +76,8 @@ TEST_CASE("OP_QUERY hello is decoded and upconverted", "[protocol][op_query]") {
   CHECK(legacy->number_to_skip == 0);
   CHECK(legacy->number_to_return == -1);
   CHECK_FALSE(legacy->return_fields_selector.has_value());
-  bson_t query = legacy->query.bson();
-  CHECK(Json(&query) ==
+  BsonView query = legacy->query.bson();
+  CHECK(Json(query.get()) ==
         R"({ "isMaster" : 1, "helloOk" : true, "client" : { "driver" : { "name" : "x" } } })");
   CHECK(r.reply_context().format == ReplyFormat::kOpReply);
   CHECK(r.reply_context().op_reply_flags == kResultFlagAwaitCapable);
