@@ -34,6 +34,10 @@ void RegisterAllCommands(CommandRegistry* registry) {
   RegisterSessionCommands(registry);
   RegisterDatabaseCommands(registry);
   RegisterWriteCommands(registry);
+  RegisterCollectionCommands(registry);
+  RegisterIndexCommands(registry);
+  RegisterCatalogStatsCommands(registry);
+  RegisterQueryCommands(registry);
 }
 
 }  // namespace basalt::commands

@@ -4,12 +4,6 @@
 
 namespace basalt::commands {
 
-StatusWith<bool> VectorSource::Next(Bson* out) {
-  if (next_ >= docs_.size()) return false;
-  *out = std::move(docs_[next_++]);
-  return true;
-}
-
 StatusWith<bool> FillBatch(CursorState* state, int64_t max_docs, bson_t* array) {
   int64_t count = 0;
   size_t bytes = 0;

@@ -20,29 +20,13 @@
 
 #include "base/bson.h"
 #include "base/status.h"
+#include "query/document_stream.h"
 
 namespace basalt::commands {
 
-// Produces a query's result documents one at a time (an executor of the
-// query layer, or a list already in memory).
-class CursorSource {
- public:
-  virtual ~CursorSource() = default;
-  // The next document into `*out`; false at the end.
-  virtual StatusWith<bool> Next(Bson* out) = 0;
-};
-
-// A source over documents already materialized (listCollections, listIndexes,
-// sorted results).
-class VectorSource : public CursorSource {
- public:
-  explicit VectorSource(std::vector<Bson> docs) : docs_(std::move(docs)) {}
-  StatusWith<bool> Next(Bson* out) override;
-
- private:
-  std::vector<Bson> docs_;
-  size_t next_ = 0;
-};
+// Produces a cursor's documents: a query executor, or documents in memory.
+using CursorSource = query::DocumentStream;
+using VectorSource = query::VectorStream;
 
 // What a cursor remembers between batches.
 struct CursorState {

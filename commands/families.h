@@ -11,5 +11,9 @@ void RegisterDiagnosticCommands(CommandRegistry* registry);  // diagnostics.cpp
 void RegisterSessionCommands(CommandRegistry* registry);     // sessions.cpp
 void RegisterDatabaseCommands(CommandRegistry* registry);    // databases.cpp
 void RegisterWriteCommands(CommandRegistry* registry);       // write_commands.cpp
+void RegisterCollectionCommands(CommandRegistry* registry);    // collections.cpp
+void RegisterIndexCommands(CommandRegistry* registry);         // indexes.cpp
+void RegisterCatalogStatsCommands(CommandRegistry* registry);  // catalog_stats.cpp
+void RegisterQueryCommands(CommandRegistry* registry);       // find.cpp
 
 }  // namespace basalt::commands

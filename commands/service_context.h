@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/bson.h"
+#include "commands/cursor_manager.h"
 #include "protocol/compression.h"
 #include "storage/engine.h"
 
@@ -72,6 +73,8 @@ struct ServiceContext {
 
   // The storage engine; opened before the listener starts, closed after it stops.
   storage::Engine* engine = nullptr;
+
+  CursorManager cursors;
 
   OpCounters opcounters;
   ConnectionCounters connections;

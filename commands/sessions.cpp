@@ -1,6 +1,6 @@
 // Logical sessions. Drivers attach an `lsid` to every command and end their
-// sessions on close; a standalone server without transactions keeps no state
-// for them, so these commands validate their arguments and succeed.
+// sessions on close; without transactions the only state a session owns is
+// its open cursors, which ending or killing it closes.
 #include "commands/command.h"
 #include "commands/families.h"
 #include "commands/server_version.h"
@@ -17,6 +17,23 @@ Status RequireArrayArgument(const CommandInvocation& cmd) {
     return Status(ErrorCodes::TypeMismatch,
                   "BSON field '" + std::string(cmd.name) + "' is the wrong type '" +
                       std::string(TypeName(bson_iter_type(&it))) + "', expected type 'array'");
+  }
+  return Status::OK();
+}
+
+// Ending or killing a session closes the cursors opened under it, as mongod does.
+Status RunEndSessions(OperationContext& op, const CommandInvocation& cmd, bson_t*) {
+  if (Status s = RequireArrayArgument(cmd); !s.ok()) return s;
+  bson_iter_t it, element;
+  bson_iter_init(&it, cmd.body);
+  bson_iter_next(&it);
+  bson_iter_recurse(&it, &element);
+  while (bson_iter_next(&element)) {
+    if (!BSON_ITER_HOLDS_DOCUMENT(&element)) continue;
+    uint32_t len = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_document(&element, &len, &data);
+    op.service.cursors.KillSession(std::string(reinterpret_cast<const char*>(data), len));
   }
   return Status::OK();
 }
@@ -46,10 +63,10 @@ Status RunStartSession(OperationContext&, const CommandInvocation&, bson_t* repl
 
 void RegisterSessionCommands(CommandRegistry* registry) {
   registry->Register({.name = "endSessions",
-                      .run = RunSessionListCommand,
+                      .run = RunEndSessions,
                       .help = "end a set of logical sessions"});
   registry->Register({.name = "killSessions",
-                      .run = RunSessionListCommand,
+                      .run = RunEndSessions,
                       .help = "kill a logical session and its operations"});
   registry->Register({.name = "refreshSessions",
                       .run = RunSessionListCommand,

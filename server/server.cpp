@@ -40,7 +40,8 @@ Server::Server(const ServerOptions& options, commands::ServiceContext& service,
       dispatcher_(dispatcher),
       signals_(io_, SIGINT, SIGTERM),
       stop_deadline_(io_),
-      drain_timer_(io_) {}
+      drain_timer_(io_),
+      cursor_reaper_(io_) {}
 
 Server::~Server() = default;
 
@@ -106,8 +107,18 @@ void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
   });
 }
 
+void Server::ScheduleCursorReaper() {
+  cursor_reaper_.expires_after(std::chrono::minutes(1));
+  cursor_reaper_.async_wait([this](asio::error_code ec) {
+    if (ec) return;
+    service_.cursors.ReapIdle(std::chrono::steady_clock::now());
+    ScheduleCursorReaper();
+  });
+}
+
 void Server::Run() {
   for (auto& acceptor : acceptors_) Accept(*acceptor);
+  ScheduleCursorReaper();
   signals_.async_wait([this](asio::error_code ec, int signal) {
     if (ec) return;
     Bson attr;
@@ -131,6 +142,7 @@ void Server::Stop() {
     asio::error_code ignored;
     for (auto& acceptor : acceptors_) acceptor->close(ignored);
     signals_.cancel(ignored);
+    cursor_reaper_.cancel();
     for (auto& session : sessions_.Snapshot()) session->RequestStop();
     // In-flight requests get a bounded time to finish; then everything is cut.
     stop_deadline_.expires_after(std::chrono::seconds(10));

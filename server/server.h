@@ -53,6 +53,8 @@ class Server {
  private:
   void Accept(asio::ip::tcp::acceptor& acceptor);
   void WaitForSessionsToClose();
+  // Closes cursors idle past cursorTimeoutMillis, once a minute.
+  void ScheduleCursorReaper();
 
   const ServerOptions& options_;
   commands::ServiceContext& service_;
@@ -62,6 +64,7 @@ class Server {
   asio::signal_set signals_;
   asio::steady_timer stop_deadline_;
   asio::steady_timer drain_timer_;
+  asio::steady_timer cursor_reaper_;
   SessionRegistry sessions_;
   std::atomic<int64_t> next_connection_id_{1};
   std::atomic<bool> stopping_{false};

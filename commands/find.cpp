@@ -1,0 +1,320 @@
+// find, getMore, killCursors and count: reads through the query layer's
+// executor, results in cursor batches shaped as mongod's
+// {cursor: {firstBatch|nextBatch, id, ns}, ok}.
+#include <memory>
+
+#include "commands/command.h"
+#include "commands/command_util.h"
+#include "commands/cursor_manager.h"
+#include "commands/families.h"
+#include "commands/query_args.h"
+#include "query/find_executor.h"
+#include "query/find_plan.h"
+#include "query/matcher.h"
+
+namespace basalt::commands {
+namespace {
+
+// The parts of a find (or count) that build its executor.
+struct ReadRequest {
+  std::string collection;
+  Bson filter;
+  Bson hint;
+  query::FindOptions options;
+};
+
+StatusWith<std::unique_ptr<query::FindExecutor>> MakeExecutor(OperationContext& op,
+                                                              const std::string& db,
+                                                              ReadRequest& req) {
+  auto matcher = query::Matcher::Parse(req.filter.get());
+  if (!matcher.ok()) return matcher.status();
+  std::shared_ptr<storage::Collection> collection =
+      op.service.engine->GetCollection(db, req.collection);
+  auto plan = query::ChooseFindPlan(collection.get(), req.filter.get(), req.hint.get());
+  if (!plan.ok()) return plan.status();
+  return std::make_unique<query::FindExecutor>(std::move(collection), std::move(plan.value()),
+                                               std::move(matcher.value()), req.options);
+}
+
+// The session id bytes a cursor is tied to, so that endSessions can close it.
+std::string SessionIdOf(const CommandInvocation& cmd) {
+  auto lsid = FindField(cmd.body, "lsid");
+  if (!lsid || !BSON_ITER_HOLDS_DOCUMENT(&*lsid)) return "";
+  uint32_t len = 0;
+  const uint8_t* data = nullptr;
+  bson_iter_document(&*lsid, &len, &data);
+  return std::string(reinterpret_cast<const char*>(data), len);
+}
+
+// Appends {cursor: {<batch_field>: [...], id, ns}} from `state`, keeping the
+// cursor open (registered under `*id`) if documents remain.
+Status AppendCursorReply(OperationContext& op, CursorState state, int64_t batch_size,
+                         bool single_batch, const char* batch_field, bson_t* reply) {
+  bson_t cursor, batch;
+  BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor);
+  bson_append_array_begin(&cursor, batch_field, -1, &batch);
+  auto exhausted = FillBatch(&state, batch_size, &batch);
+  if (!exhausted.ok()) return exhausted.status();
+  bson_append_array_end(&cursor, &batch);
+  int64_t id = 0;
+  std::string ns = state.ns;
+  if (!exhausted.value() && !single_batch) {
+    auto registered = op.service.cursors.Register(std::move(state));
+    if (!registered.ok()) return registered.status();
+    id = registered.value();
+  }
+  BSON_APPEND_INT64(&cursor, "id", id);
+  AppendUtf8(&cursor, "ns", ns);
+  bson_append_document_end(reply, &cursor);
+  return Status::OK();
+}
+
+Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
+  auto coll = CollectionArgument(cmd);
+  if (!coll.ok()) return coll.status();
+  if (Status s = CheckKnownFields(cmd, {"filter",
+                                        "projection",
+                                        "sort",
+                                        "hint",
+                                        "skip",
+                                        "limit",
+                                        "batchSize",
+                                        "singleBatch",
+                                        "max",
+                                        "min",
+                                        "returnKey",
+                                        "showRecordId",
+                                        "tailable",
+                                        "oplogReplay",
+                                        "noCursorTimeout",
+                                        "awaitData",
+                                        "allowPartialResults",
+                                        "collation",
+                                        "allowDiskUse",
+                                        "let",
+                                        "readOnce",
+                                        "ntoreturn"});
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = RefuseCollation(cmd); !s.ok()) return s;
+  ReadRequest req;
+  req.collection = coll.value();
+  auto filter = ObjectArgument(cmd, "filter");
+  if (!filter.ok()) return filter.status();
+  req.filter = std::move(filter.value());
+  auto hint = HintArgument(cmd);
+  if (!hint.ok()) return hint.status();
+  req.hint = std::move(hint.value());
+  auto skip = NonNegativeArgument(cmd, "skip");
+  if (!skip.ok()) return skip.status();
+  auto limit = NonNegativeArgument(cmd, "limit");
+  if (!limit.ok()) return limit.status();
+  auto batch_size = NonNegativeArgument(cmd, "batchSize");
+  if (!batch_size.ok()) return batch_size.status();
+  auto single_batch = BoolArgument(cmd, "singleBatch", false);
+  if (!single_batch.ok()) return single_batch.status();
+  auto no_timeout = BoolArgument(cmd, "noCursorTimeout", false);
+  if (!no_timeout.ok()) return no_timeout.status();
+  auto deadline = DeadlineArgument(cmd);
+  if (!deadline.ok()) return deadline.status();
+  for (const char* unsupported : {"tailable", "awaitData"}) {
+    auto flag = BoolArgument(cmd, unsupported, false);
+    if (!flag.ok()) return flag.status();
+    if (flag.value()) {
+      return Status(ErrorCodes::BadValue,
+                    "error processing query: ns=" + cmd.db + "." + req.collection +
+                        " planner returned error :: caused by :: tailable cursor requested on non "
+                        "capped collection");
+    }
+  }
+  req.options.skip = skip.value().value_or(0);
+  req.options.limit = limit.value();
+  req.options.deadline = deadline.value();
+  op.service.opcounters.query.fetch_add(1, std::memory_order_relaxed);
+
+  auto executor = MakeExecutor(op, cmd.db, req);
+  if (!executor.ok()) return executor.status();
+  CursorState state;
+  state.ns = cmd.db + "." + req.collection;
+  state.source = std::move(executor.value());
+  state.no_timeout = no_timeout.value();
+  state.connection_id = op.connection.id;
+  state.lsid = SessionIdOf(cmd);
+  int64_t first_batch = batch_size.value().value_or(kDefaultFirstBatchSize);
+  // batchSize 0 asks for an empty first batch and an open cursor.
+  if (batch_size.value() && *batch_size.value() == 0) {
+    bson_t cursor, batch;
+    BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor);
+    bson_append_array_begin(&cursor, "firstBatch", -1, &batch);
+    bson_append_array_end(&cursor, &batch);
+    std::string ns = state.ns;
+    auto id = op.service.cursors.Register(std::move(state));
+    if (!id.ok()) return id.status();
+    BSON_APPEND_INT64(&cursor, "id", id.value());
+    AppendUtf8(&cursor, "ns", ns);
+    bson_append_document_end(reply, &cursor);
+    return Status::OK();
+  }
+  if (req.options.limit && *req.options.limit > 0) {
+    first_batch = std::min(first_batch, *req.options.limit);
+  }
+  return AppendCursorReply(op, std::move(state), first_batch, single_batch.value(), "firstBatch",
+                           reply);
+}
+
+Status RunGetMore(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
+  bson_iter_t it;
+  bson_iter_init(&it, cmd.body);
+  bson_iter_next(&it);
+  if (!BSON_ITER_HOLDS_INT64(&it)) {
+    return WrongType(cmd, "getMore", bson_iter_type(&it), "long");
+  }
+  int64_t id = bson_iter_int64(&it);
+  if (Status s =
+          CheckKnownFields(cmd, {"collection", "batchSize", "term", "lastKnownCommittedOpTime"});
+      !s.ok()) {
+    return s;
+  }
+  auto coll_field = FindField(cmd.body, "collection");
+  if (!coll_field) {
+    return Status(40414, "BSON field 'getMore.collection' is missing but a required field");
+  }
+  if (!BSON_ITER_HOLDS_UTF8(&*coll_field)) {
+    return WrongType(cmd, "collection", bson_iter_type(&*coll_field), "string");
+  }
+  auto batch_size = NonNegativeArgument(cmd, "batchSize");
+  if (!batch_size.ok()) return batch_size.status();
+  if (FindField(cmd.body, "maxTimeMS")) {
+    return Status(ErrorCodes::BadValue,
+                  "cannot set maxTimeMS on getMore command for a non-awaitData cursor");
+  }
+  std::string ns = cmd.db + "." + std::string(Utf8Of(&*coll_field));
+  op.service.opcounters.getmore.fetch_add(1, std::memory_order_relaxed);
+
+  auto pinned = op.service.cursors.Pin(id, ns);
+  if (!pinned.ok()) return pinned.status();
+  CursorState* state = pinned.value();
+  bson_t cursor, batch;
+  BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor);
+  bson_append_array_begin(&cursor, "nextBatch", -1, &batch);
+  int64_t max_docs = batch_size.value().value_or(0);  // 0: only the byte limit
+  auto exhausted = FillBatch(state, max_docs, &batch);
+  if (!exhausted.ok()) {
+    op.service.cursors.Release(id, true);
+    return exhausted.status();
+  }
+  bson_append_array_end(&cursor, &batch);
+  op.service.cursors.Release(id, exhausted.value());
+  BSON_APPEND_INT64(&cursor, "id", exhausted.value() ? 0 : id);
+  AppendUtf8(&cursor, "ns", ns);
+  bson_append_document_end(reply, &cursor);
+  return Status::OK();
+}
+
+Status RunKillCursors(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
+  auto coll = CollectionArgument(cmd);
+  if (!coll.ok()) return coll.status();
+  if (Status s = CheckKnownFields(cmd, {"cursors"}); !s.ok()) return s;
+  auto cursors = FindField(cmd.body, "cursors");
+  if (!cursors)
+    return Status(40414, "BSON field 'killCursors.cursors' is missing but a required field");
+  if (!BSON_ITER_HOLDS_ARRAY(&*cursors)) {
+    return WrongType(cmd, "cursors", bson_iter_type(&*cursors), "array");
+  }
+  std::string ns = cmd.db + "." + coll.value();
+  std::vector<int64_t> killed, not_found;
+  bson_iter_t it;
+  bson_iter_recurse(&*cursors, &it);
+  while (bson_iter_next(&it)) {
+    if (!BSON_ITER_HOLDS_INT64(&it)) {
+      return WrongType(cmd, "cursors." + std::string(KeyOf(&it)), bson_iter_type(&it), "long");
+    }
+    int64_t id = bson_iter_int64(&it);
+    auto result = op.service.cursors.Kill(id, ns);
+    (result == CursorManager::KillResult::kNotFound ? not_found : killed).push_back(id);
+  }
+  auto append_ids = [reply](const char* name, const std::vector<int64_t>& ids) {
+    bson_t array;
+    bson_append_array_begin(reply, name, -1, &array);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      BSON_APPEND_INT64(&array, std::to_string(i).c_str(), ids[i]);
+    }
+    bson_append_array_end(reply, &array);
+  };
+  append_ids("cursorsKilled", killed);
+  append_ids("cursorsNotFound", not_found);
+  append_ids("cursorsAlive", {});
+  append_ids("cursorsUnknown", {});
+  return Status::OK();
+}
+
+Status RunCount(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
+  auto coll = CollectionArgument(cmd);
+  if (!coll.ok()) return coll.status();
+  if (Status s = CheckKnownFields(
+          cmd, {"query", "limit", "skip", "hint", "collation", "fields", "readConcern"});
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = RefuseCollation(cmd); !s.ok()) return s;
+  ReadRequest req;
+  req.collection = coll.value();
+  auto query = ObjectArgument(cmd, "query");
+  if (!query.ok()) return query.status();
+  req.filter = std::move(query.value());
+  auto hint = HintArgument(cmd);
+  if (!hint.ok()) return hint.status();
+  req.hint = std::move(hint.value());
+  auto skip = NonNegativeArgument(cmd, "skip");
+  if (!skip.ok()) return skip.status();
+  // count accepts a negative limit and uses its absolute value, as mongod does.
+  int64_t limit = 0;
+  if (auto field = FindField(cmd.body, "limit")) {
+    if (!IsNumber(bson_iter_type(&*field))) {
+      return WrongType(cmd, "limit", bson_iter_type(&*field), "long");
+    }
+    limit = std::abs(NumberAsInt64(&*field));
+  }
+  auto deadline = DeadlineArgument(cmd);
+  if (!deadline.ok()) return deadline.status();
+  req.options.skip = skip.value().value_or(0);
+  req.options.limit = limit;
+  req.options.deadline = deadline.value();
+
+  // A count with no filter is answered from the collection's counter.
+  std::shared_ptr<storage::Collection> collection =
+      op.service.engine->GetCollection(cmd.db, req.collection);
+  int64_t n = 0;
+  if (bson_empty(req.filter.get()) && bson_empty(req.hint.get())) {
+    n = collection ? collection->Count() : 0;
+    n = std::max<int64_t>(0, n - req.options.skip);
+    if (limit > 0) n = std::min(n, limit);
+  } else {
+    auto executor = MakeExecutor(op, cmd.db, req);
+    if (!executor.ok()) return executor.status();
+    Bson doc;
+    while (true) {
+      auto more = executor.value()->Next(&doc);
+      if (!more.ok()) return more.status();
+      if (!more.value()) break;
+      ++n;
+    }
+  }
+  AppendNumber(reply, "n", n);
+  return Status::OK();
+}
+
+}  // namespace
+
+void RegisterQueryCommands(CommandRegistry* registry) {
+  registry->Register({.name = "find", .run = RunFind, .help = "query for documents"});
+  registry->Register({.name = "getMore",
+                      .run = RunGetMore,
+                      .help = "retrieve more results from an existing cursor"});
+  registry->Register(
+      {.name = "killCursors", .run = RunKillCursors, .help = "kill a list of cursor ids"});
+  registry->Register({.name = "count", .run = RunCount, .help = "count objects in collection"});
+}
+
+}  // namespace basalt::commands

@@ -1,0 +1,147 @@
+// find, cursors (getMore, killCursors), count: what applications and mongosh read with.
+'use strict';
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { MongoClient, Long } = require('mongodb');
+const { startServer, mongosh } = require('./lib/server');
+
+let server;
+let client;
+let db;
+
+before(async () => {
+  server = await startServer();
+  client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000 });
+  await client.connect();
+  db = client.db('test');
+  const docs = Array.from({ length: 250 }, (_, i) => ({ _id: i, n: i, parity: i % 2 ? 'odd' : 'even' }));
+  await db.collection('nums').insertMany(docs);
+});
+
+after(async () => {
+  await client?.close();
+  await server?.stop();
+});
+
+test('find returns a first batch of 101 and getMore continues to the end', async () => {
+  const first = await db.command({ find: 'nums', filter: {} });
+  assert.equal(first.cursor.firstBatch.length, 101);
+  assert.equal(first.cursor.ns, 'test.nums');
+  assert.ok(first.cursor.id > 0);
+  assert.deepEqual(Object.keys(first.cursor), ['firstBatch', 'id', 'ns']);
+  const more = await db.command({ getMore: first.cursor.id, collection: 'nums', batchSize: 100 });
+  assert.equal(more.cursor.nextBatch.length, 100);
+  assert.deepEqual(Object.keys(more.cursor), ['nextBatch', 'id', 'ns']);
+  const last = await db.command({ getMore: first.cursor.id, collection: 'nums' });
+  assert.equal(last.cursor.nextBatch.length, 49);
+  assert.equal(Number(last.cursor.id), 0);
+  await assert.rejects(db.command({ getMore: first.cursor.id, collection: 'nums' }), (err) => {
+    assert.equal(err.code, 43);
+    assert.equal(err.errmsg, `cursor id ${first.cursor.id} not found`);
+    return true;
+  });
+});
+
+test('the driver iterates every document through getMore', async () => {
+  const all = await db.collection('nums').find({}, { batchSize: 7 }).toArray();
+  assert.equal(all.length, 250);
+  assert.deepEqual(all.map((d) => d._id), Array.from({ length: 250 }, (_, i) => i));
+});
+
+test('filter, skip and limit', async () => {
+  const odd = await db.collection('nums').find({ parity: 'odd', n: { $gte: 200 } }).toArray();
+  assert.equal(odd.length, 25);
+  assert.ok(odd.every((d) => d.n % 2 === 1 && d.n >= 200));
+  const page = await db.collection('nums').find({}).skip(10).limit(5).toArray();
+  assert.deepEqual(page.map((d) => d._id), [10, 11, 12, 13, 14]);
+  const reply = await db.command({ find: 'nums', limit: 3 });
+  assert.equal(reply.cursor.firstBatch.length, 3);
+  assert.equal(Number(reply.cursor.id), 0, 'a cursor that reached its limit is closed');
+});
+
+test('findOne by _id and a missing collection', async () => {
+  assert.deepEqual(await db.collection('nums').findOne({ _id: 42 }), { _id: 42, n: 42, parity: 'even' });
+  assert.equal(await db.collection('nums').findOne({ _id: 4242 }), null);
+  const none = await db.command({ find: 'nope' });
+  assert.deepEqual(none.cursor, { firstBatch: [], id: 0, ns: 'test.nope' });
+});
+
+test('batchSize 0 opens a cursor with an empty first batch; singleBatch closes it', async () => {
+  const empty = await db.command({ find: 'nums', batchSize: 0 });
+  assert.equal(empty.cursor.firstBatch.length, 0);
+  assert.ok(empty.cursor.id > 0);
+  const killed = await db.command({ killCursors: 'nums', cursors: [empty.cursor.id, Long.fromNumber(12345)] });
+  assert.deepEqual(killed, {
+    cursorsKilled: [empty.cursor.id], cursorsNotFound: [12345], cursorsAlive: [], cursorsUnknown: [], ok: 1,
+  });
+  const single = await db.command({ find: 'nums', batchSize: 10, singleBatch: true });
+  assert.equal(single.cursor.firstBatch.length, 10);
+  assert.equal(Number(single.cursor.id), 0);
+});
+
+test('getMore on another collection is refused with code 13', async () => {
+  const first = await db.command({ find: 'nums', batchSize: 1 });
+  await assert.rejects(db.command({ getMore: first.cursor.id, collection: 'other' }), (err) => {
+    assert.equal(err.code, 13);
+    assert.equal(err.errmsg, "Requested getMore on namespace 'test.other', but cursor belongs to a different namespace test.nums");
+    return true;
+  });
+});
+
+test('bad options fail as mongod fails them', async () => {
+  await assert.rejects(db.command({ find: 'nums', skip: -1 }), (err) => {
+    assert.equal(err.code, 51024);
+    assert.equal(err.errmsg, "BSON field 'skip' value must be >= 0, actual value '-1'");
+    return true;
+  });
+  await assert.rejects(db.command({ find: 'nums', filter: 5 }), (err) => {
+    assert.equal(err.code, 14);
+    return true;
+  });
+  await assert.rejects(db.command({ find: 'nums', filter: { n: { $foo: 1 } } }), (err) => {
+    assert.equal(err.code, 2);
+    assert.equal(err.errmsg, 'unknown operator: $foo');
+    return true;
+  });
+  await assert.rejects(db.command({ find: 'nums', hint: 'no_such_index' }), (err) => {
+    assert.equal(err.code, 2);
+    assert.equal(err.errmsg, 'hint provided does not correspond to an existing index');
+    return true;
+  });
+});
+
+test('count and countDocuments-style counts', async () => {
+  assert.deepEqual(await db.command({ count: 'nums' }), { n: 250, ok: 1 });
+  assert.equal((await db.command({ count: 'nums', query: { parity: 'odd' } })).n, 125);
+  assert.equal((await db.command({ count: 'nums', query: { n: { $lt: 10 } }, skip: 2, limit: 5 })).n, 5);
+  assert.equal(await db.collection('nums').estimatedDocumentCount(), 250);
+});
+
+test('maxTimeMS is enforced with code 50', async () => {
+  const big = Array.from({ length: 5000 }, (_, i) => ({ i, pad: 'x'.repeat(200) }));
+  await db.collection('slow').insertMany(big);
+  // A filter that matches nothing forces a full scan; 1 ms cannot be enough for 40 scans in a row.
+  let expired = 0;
+  for (let i = 0; i < 40; i++) {
+    try {
+      await db.command({ find: 'slow', filter: { i: { $lt: -1 } }, maxTimeMS: 1 });
+    } catch (err) {
+      assert.equal(err.code, 50);
+      assert.equal(err.codeName, 'MaxTimeMSExpired');
+      expired++;
+    }
+  }
+  assert.ok(expired > 0, 'at least one scan ran out of time');
+});
+
+test('mongosh: find with it-style iteration, forEach and toArray', () => {
+  const result = mongosh(server.uri + 'test', [
+    'let c = 0; db.nums.find({}).forEach(() => c++); print(c);',
+    'print(db.nums.find({parity: "odd"}).toArray().length);',
+    'print(JSON.stringify(db.nums.findOne({_id: 3})));',
+    'print(db.nums.countDocuments ? "has" : "no");',
+  ].join(' '));
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(result.stdout.trim().split('\n'), ['250', '125', '{"_id":3,"n":3,"parity":"odd"}', 'has']);
+});
