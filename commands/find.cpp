@@ -8,9 +8,8 @@
 #include "commands/cursor_manager.h"
 #include "commands/families.h"
 #include "commands/query_args.h"
+#include "commands/query_exec.h"
 #include "query/find_executor.h"
-#include "query/find_plan.h"
-#include "query/matcher.h"
 
 namespace basalt::commands {
 namespace {
@@ -22,19 +21,6 @@ struct ReadRequest {
   Bson hint;
   query::FindOptions options;
 };
-
-StatusWith<std::unique_ptr<query::FindExecutor>> MakeExecutor(OperationContext& op,
-                                                              const std::string& db,
-                                                              ReadRequest& req) {
-  auto matcher = query::Matcher::Parse(req.filter.get());
-  if (!matcher.ok()) return matcher.status();
-  std::shared_ptr<storage::Collection> collection =
-      op.service.engine->GetCollection(db, req.collection);
-  auto plan = query::ChooseFindPlan(collection.get(), req.filter.get(), req.hint.get());
-  if (!plan.ok()) return plan.status();
-  return std::make_unique<query::FindExecutor>(std::move(collection), std::move(plan.value()),
-                                               std::move(matcher.value()), req.options);
-}
 
 // The session id bytes a cursor is tied to, so that endSessions can close it.
 std::string SessionIdOf(const CommandInvocation& cmd) {
@@ -133,7 +119,8 @@ Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply
   req.options.deadline = deadline.value();
   op.service.opcounters.query.fetch_add(1, std::memory_order_relaxed);
 
-  auto executor = MakeExecutor(op, cmd.db, req);
+  auto executor =
+      MakeFindExecutor(op, cmd.db, req.collection, req.filter.get(), req.hint.get(), req.options);
   if (!executor.ok()) return executor.status();
   CursorState state;
   state.ns = cmd.db + "." + req.collection;
@@ -291,7 +278,8 @@ Status RunCount(OperationContext& op, const CommandInvocation& cmd, bson_t* repl
     n = std::max<int64_t>(0, n - req.options.skip);
     if (limit > 0) n = std::min(n, limit);
   } else {
-    auto executor = MakeExecutor(op, cmd.db, req);
+    auto executor =
+        MakeFindExecutor(op, cmd.db, req.collection, req.filter.get(), req.hint.get(), req.options);
     if (!executor.ok()) return executor.status();
     Bson doc;
     while (true) {

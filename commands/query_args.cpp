@@ -75,9 +75,15 @@ StatusWith<Bson> HintArgument(const CommandInvocation& cmd) {
 
 Status RefuseCollation(const CommandInvocation& cmd) {
   auto collation = FindField(cmd.body, "collation");
-  if (!collation || !BSON_ITER_HOLDS_DOCUMENT(&*collation)) return Status::OK();
+  return collation ? RefuseCollationValue(&*collation) : Status::OK();
+}
+
+Status RefuseCollationValue(const bson_iter_t* collation) {
+  if (!BSON_ITER_HOLDS_DOCUMENT(collation)) {
+    return Status(ErrorCodes::TypeMismatch, "collation must be an object");
+  }
   bson_iter_t it;
-  bson_iter_recurse(&*collation, &it);
+  bson_iter_recurse(collation, &it);
   while (bson_iter_next(&it)) {
     if (KeyOf(&it) == "locale" && BSON_ITER_HOLDS_UTF8(&it) && Utf8Of(&it) == "simple") continue;
     return Status(ErrorCodes::NotImplemented,

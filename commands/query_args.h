@@ -29,7 +29,9 @@ StatusWith<std::optional<std::chrono::steady_clock::time_point>> DeadlineArgumen
 // for a name, or empty when absent.
 StatusWith<Bson> HintArgument(const CommandInvocation& cmd);
 
-// Refuses a non-simple collation clearly until collations are supported.
+// Refuses a non-simple collation clearly until collations are supported:
+// the command's `collation` field, or one value (e.g. a write op's).
 Status RefuseCollation(const CommandInvocation& cmd);
+Status RefuseCollationValue(const bson_iter_t* collation);
 
 }  // namespace basalt::commands

@@ -1,13 +1,18 @@
 // insert (and, with later issues, update and delete): batches of writes with
 // mongod's ordered/unordered semantics and its reply shape
 // {n, writeErrors: [{index, code, errmsg, ...extra}], ok}.
+#include <cmath>
+#include <optional>
 #include <vector>
 
 #include "commands/command.h"
 #include "commands/command_util.h"
 #include "commands/families.h"
 #include "commands/insert_document.h"
+#include "commands/query_args.h"
+#include "commands/query_exec.h"
 #include "commands/server_version.h"
+#include "query/matcher.h"
 
 namespace basalt::commands {
 namespace {
@@ -32,6 +37,16 @@ void AppendWriteErrors(bson_t* reply, const std::vector<WriteError>& errors) {
     bson_append_document_end(&array, &entry);
   }
   bson_append_array_end(reply, &array);
+}
+
+// A number as mongod's str::stream prints a double: integral values without a fraction.
+std::string FormatNumber(double value) {
+  if (value == std::floor(value) && std::abs(value) < 1e15) {
+    return std::to_string(static_cast<int64_t>(value));
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", value);
+  return buf;
 }
 
 Status CheckBatchSize(size_t count) {
@@ -91,11 +106,148 @@ Status RunInsert(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
   return Status::OK();
 }
 
+// One element of a delete's `deletes`.
+struct DeleteOp {
+  BsonView query_view;
+  bool multi;
+  Bson hint;
+};
+
+// Parses {q, limit, hint, collation} as mongod's DeleteOpEntry.
+StatusWith<std::unique_ptr<DeleteOp>> ParseDeleteOp(const protocol::DocView& entry) {
+  BsonView doc = entry.bson();
+  std::optional<bson_iter_t> q, limit, hint;
+  bson_iter_t it;
+  bson_iter_init(&it, doc.get());
+  while (bson_iter_next(&it)) {
+    std::string_view key = KeyOf(&it);
+    if (key == "q") {
+      q = it;
+    } else if (key == "limit") {
+      limit = it;
+    } else if (key == "hint") {
+      hint = it;
+    } else if (key == "collation") {
+      if (Status st = RefuseCollationValue(&it); !st.ok()) return st;
+    } else if (key != "sampleId") {
+      return Status(40415,
+                    "BSON field 'delete.deletes." + std::string(key) + "' is an unknown field.");
+    }
+  }
+  if (!q) return Status(40414, "BSON field 'delete.deletes.q' is missing but a required field");
+  if (!BSON_ITER_HOLDS_DOCUMENT(&*q)) {
+    return Status(ErrorCodes::TypeMismatch, "BSON field 'delete.deletes.q' is the wrong type '" +
+                                                std::string(TypeName(bson_iter_type(&*q))) +
+                                                "', expected type 'object'");
+  }
+  if (!limit) {
+    return Status(40414, "BSON field 'delete.deletes.limit' is missing but a required field");
+  }
+  double limit_value = IsNumber(bson_iter_type(&*limit)) ? NumberAsDouble(&*limit) : -1;
+  if (limit_value != 0 && limit_value != 1) {
+    return Status(
+        ErrorCodes::FailedToParse,
+        "The limit field in delete objects must be 0 or 1. Got " +
+            (IsNumber(bson_iter_type(&*limit)) ? FormatNumber(limit_value)
+                                               : std::string(TypeName(bson_iter_type(&*limit)))));
+  }
+  uint32_t len = 0;
+  const uint8_t* data = nullptr;
+  bson_iter_document(&*q, &len, &data);
+  auto op = std::unique_ptr<DeleteOp>(new DeleteOp{BsonView(data, len), limit_value == 0, Bson()});
+  if (hint) {
+    if (BSON_ITER_HOLDS_UTF8(&*hint)) {
+      AppendUtf8(op->hint.get(), "$hint", Utf8Of(&*hint));
+    } else if (BSON_ITER_HOLDS_DOCUMENT(&*hint)) {
+      bson_iter_document(&*hint, &len, &data);
+      op->hint = Bson::CopyBytes(data, len);
+    }
+  }
+  return op;
+}
+
+// Deletes the documents `op` matches (one unless multi); returns how many.
+// A document changed between being read and being deleted is re-read and
+// deleted only if it still matches, as mongod re-checks after a write conflict.
+StatusWith<int64_t> ExecuteDelete(OperationContext& ctx, const std::string& db,
+                                  const std::string& coll_name, const DeleteOp& op) {
+  std::shared_ptr<storage::Collection> coll = ctx.service.engine->GetCollection(db, coll_name);
+  if (!coll) return int64_t{0};
+  auto executor = MakeFindExecutor(ctx, db, coll_name, op.query_view.get(), op.hint.get(),
+                                   query::FindOptions());
+  if (!executor.ok()) return executor.status();
+  auto matcher = query::Matcher::Parse(op.query_view.get());
+  if (!matcher.ok()) return matcher.status();
+  int64_t deleted = 0;
+  Bson doc;
+  while (true) {
+    auto more = executor.value()->Next(&doc);
+    if (!more.ok()) return more.status();
+    if (!more.value()) break;
+    bson_iter_t id;
+    if (!bson_iter_init_find(&id, doc.get(), "_id")) continue;
+    Status st = coll->Delete(&id, doc.get(), false, nullptr);
+    while (st.code() == ErrorCodes::WriteConflict) {
+      auto current = coll->FindById(&id);
+      if (!current.ok()) return current.status();
+      if (!current.value() || !matcher.value()->Matches(current.value()->get())) break;
+      doc = std::move(*current.value());
+      bson_iter_init_find(&id, doc.get(), "_id");
+      st = coll->Delete(&id, doc.get(), false, nullptr);
+    }
+    if (st.code() == ErrorCodes::NoSuchKey) continue;  // deleted by someone else meanwhile
+    if (!st.ok() && st.code() != ErrorCodes::WriteConflict) return st;
+    if (st.ok()) ++deleted;
+    if (st.ok() && !op.multi) break;
+  }
+  return deleted;
+}
+
+Status RunDelete(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
+  auto coll_name = CollectionArgument(cmd);
+  if (!coll_name.ok()) return coll_name.status();
+  if (Status s = CheckKnownFields(cmd, {"deletes", "ordered", "let", "bypassDocumentValidation"});
+      !s.ok()) {
+    return s;
+  }
+  auto ordered = BoolArgument(cmd, "ordered", true);
+  if (!ordered.ok()) return ordered.status();
+  auto concern = WriteConcernArgument(cmd);
+  if (!concern.ok()) return concern.status();
+  auto entries = DocumentListArgument(cmd, "deletes");
+  if (!entries.ok()) return entries.status();
+  if (Status s = CheckBatchSize(entries.value().size()); !s.ok()) return s;
+
+  int64_t deleted = 0;
+  std::vector<WriteError> errors;
+  for (size_t i = 0; i < entries.value().size(); ++i) {
+    op.service.opcounters.remove.fetch_add(1, std::memory_order_relaxed);
+    auto parsed = ParseDeleteOp(entries.value()[i]);
+    // A malformed entry fails the whole command, as mongod's parser does.
+    if (!parsed.ok()) return parsed.status();
+    auto n = ExecuteDelete(op, cmd.db, coll_name.value(), *parsed.value());
+    if (n.ok()) {
+      deleted += n.value();
+      continue;
+    }
+    errors.push_back({static_cast<int32_t>(i), n.status()});
+    if (ordered.value()) break;
+  }
+  if (concern.value().journal && deleted > 0) {
+    if (Status s = op.service.engine->Flush(); !s.ok()) return s;
+  }
+  AppendNumber(reply, "n", deleted);
+  AppendWriteErrors(reply, errors);
+  return Status::OK();
+}
+
 }  // namespace
 
 void RegisterWriteCommands(CommandRegistry* registry) {
   registry->Register(
       {.name = "insert", .run = RunInsert, .help = "insert documents", .counts_as_command = false});
+  registry->Register(
+      {.name = "delete", .run = RunDelete, .help = "delete documents", .counts_as_command = false});
 }
 
 }  // namespace basalt::commands

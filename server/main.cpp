@@ -9,6 +9,7 @@
 #include "commands/command.h"
 #include "commands/dispatcher.h"
 #include "commands/service_context.h"
+#include "query/partial_filter.h"
 #include "server/options.h"
 #include "server/server.h"
 
@@ -36,6 +37,8 @@ void LogStartup(const server::ServerOptions& options, const commands::ServiceCon
 StatusWith<std::unique_ptr<storage::Engine>> OpenStorage(const server::ServerOptions& options) {
   storage::EngineOptions engine_options;
   engine_options.commit_interval = std::chrono::milliseconds(options.journal_commit_interval_ms);
+  // partialFilterExpression is matched by the query layer's matcher.
+  engine_options.partial_filter_factory = query::MakePartialFilterFactory();
   if (options.storage_engine == "inMemory") {
     engine_options.kind = storage::EngineOptions::Kind::kInMemory;
   } else {

@@ -1,0 +1,21 @@
+#include "commands/query_exec.h"
+
+#include "query/find_plan.h"
+#include "query/matcher.h"
+
+namespace basalt::commands {
+
+StatusWith<std::unique_ptr<query::FindExecutor>> MakeFindExecutor(
+    OperationContext& op, const std::string& db, const std::string& collection,
+    const bson_t* filter, const bson_t* hint, const query::FindOptions& options) {
+  Bson empty;
+  auto matcher = query::Matcher::Parse(filter ? filter : empty.get());
+  if (!matcher.ok()) return matcher.status();
+  std::shared_ptr<storage::Collection> coll = op.service.engine->GetCollection(db, collection);
+  auto plan = query::ChooseFindPlan(coll.get(), filter, hint);
+  if (!plan.ok()) return plan.status();
+  return std::make_unique<query::FindExecutor>(std::move(coll), std::move(plan.value()),
+                                               std::move(matcher.value()), options);
+}
+
+}  // namespace basalt::commands
