@@ -9,6 +9,7 @@ BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libasio-dev libbson-dev libspdlog-dev libyaml-cpp-dev catch2
   librocksdb-dev libsnappy-dev zlib1g-dev libzstd-dev liblz4-dev libbz2-dev libssl-dev
+  libpcre2-dev
 )
 TEST_PACKAGES=(nodejs npm python3 python3-pymongo python3-snappy python3-zstandard)
 
