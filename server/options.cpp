@@ -85,7 +85,7 @@ const std::vector<OptionSpec>& Specs() {
          if (o->bind_ip.empty()) return BadValue("net.bindIp", "no address given");
          return Status::OK();
        }},
-      {{"--bind_ip_all"}, "net.bindIpAll", Kind::kFlag, "listen on all IPv4 and IPv6 addresses",
+      {{"--bind_ip_all"}, "net.bindIpAll", Kind::kFlag, "listen on all IPv4 addresses",
        [](const std::string& v, ServerOptions* o) { return SetBool(&o->bind_ip_all, "net.bindIpAll", v); }},
       {{"--maxConns"}, "net.maxIncomingConnections", Kind::kInt,
        "maximum number of simultaneous connections",

@@ -46,8 +46,9 @@ Server::Server(const ServerOptions& options, commands::ServiceContext& service,
 Server::~Server() = default;
 
 Status Server::Listen() {
+  // As mongod without --ipv6, --bind_ip_all means every IPv4 address.
   std::vector<std::string> addresses =
-      options_.bind_ip_all ? std::vector<std::string>{"0.0.0.0", "::"} : options_.bind_ip;
+      options_.bind_ip_all ? std::vector<std::string>{"0.0.0.0"} : options_.bind_ip;
   for (const std::string& host : addresses) {
     std::string name = host == "localhost" ? "127.0.0.1" : host;
     asio::error_code ec;
