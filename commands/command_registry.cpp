@@ -38,6 +38,7 @@ void RegisterAllCommands(CommandRegistry* registry) {
   RegisterIndexCommands(registry);
   RegisterCatalogStatsCommands(registry);
   RegisterQueryCommands(registry);
+  RegisterExplainCommands(registry);
 }
 
 }  // namespace basalt::commands

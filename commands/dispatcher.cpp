@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "commands/command_util.h"
+
 namespace basalt::commands {
 
 Status ParseInvocation(const bson_t* body, CommandInvocation* out) {
@@ -22,7 +24,8 @@ Status ParseInvocation(const bson_t* body, CommandInvocation* out) {
                                                 "', expected type 'string'");
   }
   out->db = std::string(Utf8Of(&db));
-  return Status::OK();
+  // mongod checks the database name of every command before running it.
+  return ValidateCommandDatabase(out->db);
 }
 
 Bson ErrorReply(const Status& status) {

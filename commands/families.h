@@ -15,5 +15,6 @@ void RegisterCollectionCommands(CommandRegistry* registry);    // collections.cp
 void RegisterIndexCommands(CommandRegistry* registry);         // indexes.cpp
 void RegisterCatalogStatsCommands(CommandRegistry* registry);  // catalog_stats.cpp
 void RegisterQueryCommands(CommandRegistry* registry);       // find.cpp
+void RegisterExplainCommands(CommandRegistry* registry);     // explain.cpp
 
 }  // namespace basalt::commands

@@ -9,18 +9,11 @@
 #include "commands/families.h"
 #include "commands/query_args.h"
 #include "commands/query_exec.h"
+#include "commands/read_request.h"
 #include "query/find_executor.h"
 
 namespace basalt::commands {
 namespace {
-
-// The parts of a find (or count) that build its executor.
-struct ReadRequest {
-  std::string collection;
-  Bson filter;
-  Bson hint;
-  query::FindOptions options;
-};
 
 // The session id bytes a cursor is tied to, so that endSessions can close it.
 std::string SessionIdOf(const CommandInvocation& cmd) {
@@ -56,67 +49,9 @@ Status AppendCursorReply(OperationContext& op, CursorState state, int64_t batch_
 }
 
 Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
-  auto coll = CollectionArgument(cmd);
-  if (!coll.ok()) return coll.status();
-  if (Status s = CheckKnownFields(cmd, {"filter",
-                                        "projection",
-                                        "sort",
-                                        "hint",
-                                        "skip",
-                                        "limit",
-                                        "batchSize",
-                                        "singleBatch",
-                                        "max",
-                                        "min",
-                                        "returnKey",
-                                        "showRecordId",
-                                        "tailable",
-                                        "oplogReplay",
-                                        "noCursorTimeout",
-                                        "awaitData",
-                                        "allowPartialResults",
-                                        "collation",
-                                        "allowDiskUse",
-                                        "let",
-                                        "readOnce",
-                                        "ntoreturn"});
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = RefuseCollation(cmd); !s.ok()) return s;
-  ReadRequest req;
-  req.collection = coll.value();
-  auto filter = ObjectArgument(cmd, "filter");
-  if (!filter.ok()) return filter.status();
-  req.filter = std::move(filter.value());
-  auto hint = HintArgument(cmd);
-  if (!hint.ok()) return hint.status();
-  req.hint = std::move(hint.value());
-  auto skip = NonNegativeArgument(cmd, "skip");
-  if (!skip.ok()) return skip.status();
-  auto limit = NonNegativeArgument(cmd, "limit");
-  if (!limit.ok()) return limit.status();
-  auto batch_size = NonNegativeArgument(cmd, "batchSize");
-  if (!batch_size.ok()) return batch_size.status();
-  auto single_batch = BoolArgument(cmd, "singleBatch", false);
-  if (!single_batch.ok()) return single_batch.status();
-  auto no_timeout = BoolArgument(cmd, "noCursorTimeout", false);
-  if (!no_timeout.ok()) return no_timeout.status();
-  auto deadline = DeadlineArgument(cmd);
-  if (!deadline.ok()) return deadline.status();
-  for (const char* unsupported : {"tailable", "awaitData"}) {
-    auto flag = BoolArgument(cmd, unsupported, false);
-    if (!flag.ok()) return flag.status();
-    if (flag.value()) {
-      return Status(ErrorCodes::BadValue,
-                    "error processing query: ns=" + cmd.db + "." + req.collection +
-                        " planner returned error :: caused by :: tailable cursor requested on non "
-                        "capped collection");
-    }
-  }
-  req.options.skip = skip.value().value_or(0);
-  req.options.limit = limit.value();
-  req.options.deadline = deadline.value();
+  auto parsed = ParseFindRequest(cmd);
+  if (!parsed.ok()) return parsed.status();
+  ReadRequest& req = parsed.value();
   op.service.opcounters.query.fetch_add(1, std::memory_order_relaxed);
 
   auto executor =
@@ -125,12 +60,12 @@ Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply
   CursorState state;
   state.ns = cmd.db + "." + req.collection;
   state.source = std::move(executor.value());
-  state.no_timeout = no_timeout.value();
+  state.no_timeout = req.no_cursor_timeout;
   state.connection_id = op.connection.id;
   state.lsid = SessionIdOf(cmd);
-  int64_t first_batch = batch_size.value().value_or(kDefaultFirstBatchSize);
+  int64_t first_batch = req.batch_size.value_or(kDefaultFirstBatchSize);
   // batchSize 0 asks for an empty first batch and an open cursor.
-  if (batch_size.value() && *batch_size.value() == 0) {
+  if (req.batch_size && *req.batch_size == 0) {
     bson_t cursor, batch;
     BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor);
     bson_append_array_begin(&cursor, "firstBatch", -1, &batch);
@@ -146,7 +81,7 @@ Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply
   if (req.options.limit && *req.options.limit > 0) {
     first_batch = std::min(first_batch, *req.options.limit);
   }
-  return AppendCursorReply(op, std::move(state), first_batch, single_batch.value(), "firstBatch",
+  return AppendCursorReply(op, std::move(state), first_batch, req.single_batch, "firstBatch",
                            reply);
 }
 
@@ -237,37 +172,10 @@ Status RunKillCursors(OperationContext& op, const CommandInvocation& cmd, bson_t
 }
 
 Status RunCount(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
-  auto coll = CollectionArgument(cmd);
-  if (!coll.ok()) return coll.status();
-  if (Status s = CheckKnownFields(
-          cmd, {"query", "limit", "skip", "hint", "collation", "fields", "readConcern"});
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = RefuseCollation(cmd); !s.ok()) return s;
-  ReadRequest req;
-  req.collection = coll.value();
-  auto query = ObjectArgument(cmd, "query");
-  if (!query.ok()) return query.status();
-  req.filter = std::move(query.value());
-  auto hint = HintArgument(cmd);
-  if (!hint.ok()) return hint.status();
-  req.hint = std::move(hint.value());
-  auto skip = NonNegativeArgument(cmd, "skip");
-  if (!skip.ok()) return skip.status();
-  // count accepts a negative limit and uses its absolute value, as mongod does.
-  int64_t limit = 0;
-  if (auto field = FindField(cmd.body, "limit")) {
-    if (!IsNumber(bson_iter_type(&*field))) {
-      return WrongType(cmd, "limit", bson_iter_type(&*field), "long");
-    }
-    limit = std::abs(NumberAsInt64(&*field));
-  }
-  auto deadline = DeadlineArgument(cmd);
-  if (!deadline.ok()) return deadline.status();
-  req.options.skip = skip.value().value_or(0);
-  req.options.limit = limit;
-  req.options.deadline = deadline.value();
+  auto parsed = ParseCountRequest(cmd);
+  if (!parsed.ok()) return parsed.status();
+  ReadRequest& req = parsed.value();
+  int64_t limit = req.options.limit.value_or(0);
 
   // A count with no filter is answered from the collection's counter.
   std::shared_ptr<storage::Collection> collection =

@@ -165,6 +165,11 @@ class Collection {
   // counts match. Reads one snapshot; does not block writers.
   ValidateResults Validate() const;
 
+  // Bytes each index occupies in the store (its entries' keys and values),
+  // `_id_` (the record keys) first, then in creation order, read from one
+  // snapshot. O(index entries): meant for collStats/dbStats/listDatabases.
+  std::vector<std::pair<std::string, int64_t>> IndexSizes() const;
+
  private:
   friend class Engine;
   using IndexListPtr = std::shared_ptr<const IndexList>;

@@ -301,4 +301,30 @@ ValidateResults Collection::Validate() const {
   return results;
 }
 
+std::vector<std::pair<std::string, int64_t>> Collection::IndexSizes() const {
+  IndexListPtr indexes;
+  {
+    std::shared_lock lock(mu_);
+    indexes = indexes_;
+  }
+  auto snapshot = kv_->GetSnapshot();
+  std::vector<std::pair<std::string, int64_t>> sizes;
+  // The _id index is the record store itself: its keys are the record keys.
+  int64_t id_bytes = 0;
+  auto records = kv_->NewIterator(snapshot, record_prefix_, layout::DataPrefixEnd(id_));
+  for (records->SeekToFirst(); records->Valid(); records->Next()) {
+    id_bytes += static_cast<int64_t>(records->key().size());
+  }
+  sizes.emplace_back("_id_", id_bytes);
+  for (const IndexState& index : *indexes) {
+    int64_t bytes = 0;
+    auto it = kv_->NewIterator(snapshot, index.prefix, layout::DataPrefixEnd(index.id));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      bytes += static_cast<int64_t>(it->key().size() + it->value().size());
+    }
+    sizes.emplace_back(index.spec->name(), bytes);
+  }
+  return sizes;
+}
+
 }  // namespace basalt::storage

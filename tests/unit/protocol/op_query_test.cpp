@@ -175,8 +175,8 @@ TEST_CASE("OP_QUERY command checks", "[protocol][op_query]") {
     auto result = DecodeFrame(EncodeOpQuery(77, 0, "admin.$cmd", 0, 1, query.get(), fields.get()));
     REQUIRE(result.ok());
     REQUIRE(result.value().legacy_query()->return_fields_selector.has_value());
-    bson_t selector = result.value().legacy_query()->return_fields_selector->bson();
-    CHECK(Json(&selector) == R"({ "a" : 1 })");
+    BsonView selector = result.value().legacy_query()->return_fields_selector->bson();
+    CHECK(Json(selector.get()) == R"({ "a" : 1 })");
   }
 }
 
