@@ -145,3 +145,49 @@ test('mongosh: find with it-style iteration, forEach and toArray', () => {
   assert.equal(result.status, 0, result.stderr);
   assert.deepEqual(result.stdout.trim().split('\n'), ['250', '125', '{"_id":3,"n":3,"parity":"odd"}', 'has']);
 });
+
+test('explain shows IDHACK, IXSCAN after createIndex, and COLLSCAN otherwise', async () => {
+  const users = db.collection('users');
+  await users.insertMany(Array.from({ length: 300 }, (_, i) => ({ _id: i, email: `u${i}@x.io`, age: i % 50 })));
+  await users.createIndex({ email: 1 }, { unique: true });
+  await users.createIndex({ age: 1 });
+
+  const byId = await users.find({ _id: 7 }).explain('executionStats');
+  assert.equal(byId.queryPlanner.winningPlan.stage, 'IDHACK');
+  assert.equal(byId.executionStats.totalKeysExamined, 1);
+  assert.equal(byId.executionStats.totalDocsExamined, 1);
+
+  const byEmail = await users.find({ email: 'u123@x.io' }).explain('executionStats');
+  assert.equal(byEmail.queryPlanner.winningPlan.stage, 'FETCH');
+  assert.equal(byEmail.queryPlanner.winningPlan.inputStage.stage, 'IXSCAN');
+  assert.equal(byEmail.queryPlanner.winningPlan.inputStage.indexName, 'email_1');
+  assert.equal(byEmail.executionStats.nReturned, 1);
+  assert.equal(byEmail.executionStats.totalKeysExamined, 1);
+  assert.equal(byEmail.executionStats.totalDocsExamined, 1);
+
+  const range = await users.find({ age: { $gte: 10, $lt: 12 } }).explain('executionStats');
+  assert.equal(range.queryPlanner.winningPlan.inputStage.indexName, 'age_1');
+  assert.equal(range.executionStats.nReturned, 12);
+  assert.equal(range.executionStats.totalDocsExamined, 12);
+
+  const scan = await users.find({ name: 'x' }).explain('executionStats');
+  assert.equal(scan.queryPlanner.winningPlan.stage, 'COLLSCAN');
+  assert.equal(scan.executionStats.totalDocsExamined, 300);
+
+  const hinted = await users.find({ age: 3 }).hint({ email: 1 }).explain('executionStats');
+  assert.equal(hinted.queryPlanner.winningPlan.inputStage.indexName, 'email_1');
+  assert.equal(hinted.executionStats.nReturned, 6);
+});
+
+test('range and equality queries through indexes return exactly what a scan would', async () => {
+  const users = db.collection('users');
+  const viaIndex = await users.find({ age: { $gt: 45 } }).toArray();
+  const viaScan = await users.find({ age: { $gt: 45 } }).hint({ $natural: 1 }).toArray();
+  assert.equal(viaIndex.length, 4 * 6);
+  assert.deepEqual(viaIndex.map((d) => d._id).sort((a, b) => a - b), viaScan.map((d) => d._id).sort((a, b) => a - b));
+  // "u0@..." (i = 0), "u1@..." and "u1x@..." / "u1xx@..." (i = 1, 10-19, 100-199) sort before "u2".
+  const strings = await users.find({ email: { $lt: 'u2' } }).toArray();
+  assert.equal(strings.length, 112);
+  const stringsScan = await users.find({ email: { $lt: 'u2' } }).hint({ $natural: 1 }).toArray();
+  assert.equal(stringsScan.length, 112);
+});
