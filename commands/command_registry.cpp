@@ -39,6 +39,7 @@ void RegisterAllCommands(CommandRegistry* registry) {
   RegisterCatalogStatsCommands(registry);
   RegisterQueryCommands(registry);
   RegisterExplainCommands(registry);
+  RegisterDistinctCommands(registry);
 }
 
 }  // namespace basalt::commands

@@ -6,15 +6,16 @@ namespace basalt::commands {
 
 class CommandRegistry;
 
-void RegisterHandshakeCommands(CommandRegistry* registry);   // handshake.cpp
-void RegisterDiagnosticCommands(CommandRegistry* registry);  // diagnostics.cpp
-void RegisterSessionCommands(CommandRegistry* registry);     // sessions.cpp
-void RegisterDatabaseCommands(CommandRegistry* registry);    // databases.cpp
-void RegisterWriteCommands(CommandRegistry* registry);       // write_commands.cpp
+void RegisterHandshakeCommands(CommandRegistry* registry);     // handshake.cpp
+void RegisterDiagnosticCommands(CommandRegistry* registry);    // diagnostics.cpp
+void RegisterSessionCommands(CommandRegistry* registry);       // sessions.cpp
+void RegisterDatabaseCommands(CommandRegistry* registry);      // databases.cpp
+void RegisterWriteCommands(CommandRegistry* registry);         // write_commands.cpp
 void RegisterCollectionCommands(CommandRegistry* registry);    // collections.cpp
 void RegisterIndexCommands(CommandRegistry* registry);         // indexes.cpp
 void RegisterCatalogStatsCommands(CommandRegistry* registry);  // catalog_stats.cpp
-void RegisterQueryCommands(CommandRegistry* registry);       // find.cpp
-void RegisterExplainCommands(CommandRegistry* registry);     // explain.cpp
+void RegisterQueryCommands(CommandRegistry* registry);         // find.cpp
+void RegisterExplainCommands(CommandRegistry* registry);       // explain.cpp
+void RegisterDistinctCommands(CommandRegistry* registry);      // distinct.cpp
 
 }  // namespace basalt::commands

@@ -190,3 +190,19 @@ test('range and equality queries through indexes return exactly what a scan woul
   const stringsScan = await users.find({ email: { $lt: 'u2' } }).hint({ $natural: 1 }).toArray();
   assert.equal(stringsScan.length, 112);
 });
+
+test('distinct unwinds arrays, merges equal numbers and sorts in BSON order', async () => {
+  const c = db.collection('dist');
+  await c.insertMany([
+    { _id: 1, a: 3, t: 'x' }, { _id: 2, a: [1, 2, 3.0], t: 'y' }, { _id: 3, a: 'str', t: 'x' },
+    { _id: 4, a: { b: 1 }, t: 'x' }, { _id: 5, t: 'x' }, { _id: 6, a: null, t: 'y' }, { _id: 7, a: [[5]], t: 'x' },
+    { _id: 8, n: [{ v: 'p' }, { v: 'q' }, { w: 1 }] },
+  ]);
+  assert.deepEqual(await c.distinct('a'), [null, 1, 2, 3, 'str', { b: 1 }, [5]]);
+  assert.deepEqual(await c.distinct('a', { t: 'x' }), [3, 'str', { b: 1 }, [5]]);
+  assert.deepEqual(await c.distinct('n.v'), ['p', 'q']);
+  await assert.rejects(db.command({ distinct: 'dist' }), (err) => {
+    assert.equal(err.code, 40414);
+    return true;
+  });
+});
