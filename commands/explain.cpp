@@ -69,6 +69,19 @@ void AppendAccessStage(const query::FindPlan& plan, const bson_t* filter, bson_t
   }
 }
 
+// The access stage, under a blocking SORT stage when the find sorts.
+void AppendSortOverAccess(const ReadRequest& req, const query::FindPlan& plan, bson_t* out) {
+  if (!req.options.sort) return AppendAccessStage(plan, req.filter.get(), out);
+  AppendUtf8(out, "stage", "SORT");
+  BSON_APPEND_DOCUMENT(out, "sortPattern", req.sort_spec.get());
+  BSON_APPEND_INT64(out, "memLimit", query::SorterOptions::kDefaultMaxMemoryBytes);
+  AppendUtf8(out, "type", "simple");
+  bson_t input;
+  BSON_APPEND_DOCUMENT_BEGIN(out, "inputStage", &input);
+  AppendAccessStage(plan, req.filter.get(), &input);
+  bson_append_document_end(out, &input);
+}
+
 // Wraps the access stage in SKIP and LIMIT stages as mongod's plan shows them.
 void AppendWinningPlan(const ReadRequest& req, const query::FindPlan& plan, bson_t* out) {
   int64_t limit = req.options.limit.value_or(0);
@@ -85,10 +98,10 @@ void AppendWinningPlan(const ReadRequest& req, const query::FindPlan& plan, bson
     AppendUtf8(inner, "stage", "SKIP");
     BSON_APPEND_INT64(inner, "skipAmount", skip);
     BSON_APPEND_DOCUMENT_BEGIN(inner, "inputStage", &skip_doc);
-    AppendAccessStage(plan, req.filter.get(), &skip_doc);
+    AppendSortOverAccess(req, plan, &skip_doc);
     bson_append_document_end(inner, &skip_doc);
   } else {
-    AppendAccessStage(plan, req.filter.get(), inner);
+    AppendSortOverAccess(req, plan, inner);
   }
   if (limit > 0) bson_append_document_end(level, &limit_doc);
 }

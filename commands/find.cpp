@@ -27,13 +27,20 @@ std::string SessionIdOf(const CommandInvocation& cmd) {
 
 // Appends {cursor: {<batch_field>: [...], id, ns}} from `state`, keeping the
 // cursor open (registered under `*id`) if documents remain.
+// mongod reports a sort over its memory limit with the command's context.
+Status AnnotateExecutorError(const Status& status, const char* command) {
+  if (status.code() != ErrorCodes::QueryExceededMemoryLimitNoDiskUseAllowed) return status;
+  return Status(status.code(), std::string("Executor error during ") + command +
+                                   " :: caused by :: " + status.reason());
+}
+
 Status AppendCursorReply(OperationContext& op, CursorState state, int64_t batch_size,
                          bool single_batch, const char* batch_field, bson_t* reply) {
   bson_t cursor, batch;
   BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor);
   bson_append_array_begin(&cursor, batch_field, -1, &batch);
   auto exhausted = FillBatch(&state, batch_size, &batch);
-  if (!exhausted.ok()) return exhausted.status();
+  if (!exhausted.ok()) return AnnotateExecutorError(exhausted.status(), "find command");
   bson_append_array_end(&cursor, &batch);
   int64_t id = 0;
   std::string ns = state.ns;
@@ -124,7 +131,7 @@ Status RunGetMore(OperationContext& op, const CommandInvocation& cmd, bson_t* re
   auto exhausted = FillBatch(state, max_docs, &batch);
   if (!exhausted.ok()) {
     op.service.cursors.Release(id, true);
-    return exhausted.status();
+    return AnnotateExecutorError(exhausted.status(), "getMore");
   }
   bson_append_array_end(&cursor, &batch);
   op.service.cursors.Release(id, exhausted.value());

@@ -14,8 +14,13 @@ StatusWith<std::unique_ptr<query::FindExecutor>> MakeFindExecutor(
   std::shared_ptr<storage::Collection> coll = op.service.engine->GetCollection(db, collection);
   auto plan = query::ChooseFindPlan(coll.get(), filter, hint);
   if (!plan.ok()) return plan.status();
+  query::FindOptions effective = options;
+  // Sorts too big for memory spill next to the data, as mongod's _tmp directory.
+  if (effective.temp_dir.empty() && !op.service.engine->options().db_path.empty()) {
+    effective.temp_dir = op.service.engine->options().db_path + "/_tmp";
+  }
   return std::make_unique<query::FindExecutor>(std::move(coll), std::move(plan.value()),
-                                               std::move(matcher.value()), options);
+                                               std::move(matcher.value()), std::move(effective));
 }
 
 }  // namespace basalt::commands

@@ -65,6 +65,25 @@ StatusWith<ReadRequest> ParseFindRequest(const CommandInvocation& cmd) {
   auto single_batch = BoolArgument(cmd, "singleBatch", false);
   if (!single_batch.ok()) return single_batch.status();
   req.single_batch = single_batch.value();
+  auto sort = ObjectArgument(cmd, "sort");
+  if (!sort.ok()) return sort.status();
+  if (!bson_empty(sort.value().get())) {
+    auto pattern = query::SortPattern::Parse(sort.value().get());
+    if (!pattern.ok()) return pattern.status();
+    req.options.sort = std::move(pattern.value());
+    req.sort_spec = std::move(sort.value());
+  }
+  auto projection = ObjectArgument(cmd, "projection");
+  if (!projection.ok()) return projection.status();
+  if (!bson_empty(projection.value().get())) {
+    auto parsed = query::Projection::Parse(projection.value().get());
+    if (!parsed.ok()) return parsed.status();
+    req.options.projection = std::move(parsed.value());
+  }
+  // mongod 6.0+ (allowDiskUseByDefault): only an explicit false forbids spilling.
+  auto allow_disk_use = BoolArgument(cmd, "allowDiskUse", true);
+  if (!allow_disk_use.ok()) return allow_disk_use.status();
+  req.options.allow_disk_use = allow_disk_use.value();
   auto no_timeout = BoolArgument(cmd, "noCursorTimeout", false);
   if (!no_timeout.ok()) return no_timeout.status();
   req.no_cursor_timeout = no_timeout.value();

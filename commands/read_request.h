@@ -17,6 +17,7 @@ struct ReadRequest {
   Bson filter;
   Bson hint;
   query::FindOptions options;
+  Bson sort_spec;  // as given, for explain
   // find only.
   std::optional<int64_t> batch_size;
   bool single_batch = false;

@@ -9,7 +9,7 @@ FindExecutor::FindExecutor(std::shared_ptr<storage::Collection> collection, Find
     : collection_(std::move(collection)),
       plan_(std::move(plan)),
       matcher_(std::move(matcher)),
-      options_(options) {}
+      options_(std::move(options)) {}
 
 Status FindExecutor::CheckDeadline() {
   // The clock is read every few documents: cheap enough, and prompt enough.
@@ -73,18 +73,64 @@ StatusWith<bool> FindExecutor::NextCandidate(Bson* out) {
   return false;
 }
 
-StatusWith<bool> FindExecutor::Next(Bson* out) {
-  if (options_.limit && *options_.limit > 0 && stats_.returned >= *options_.limit) return false;
+StatusWith<bool> FindExecutor::NextMatch(Bson* out) {
   while (true) {
     if (Status s = CheckDeadline(); !s.ok()) return s;
-    Bson doc;
-    auto more = NextCandidate(&doc);
+    auto more = NextCandidate(out);
     if (!more.ok() || !more.value()) return more;
-    if (matcher_ && !matcher_->Matches(doc.get())) continue;
+    if (!matcher_ || matcher_->Matches(out->get())) return true;
+  }
+}
+
+Status FindExecutor::Sort() {
+  SorterOptions sorter_options;
+  sorter_options.allow_disk_use = options_.allow_disk_use;
+  sorter_options.temp_dir = options_.temp_dir;
+  // Only the first skip + limit documents can be returned: keep just those.
+  if (options_.limit && *options_.limit > 0) {
+    sorter_options.limit = static_cast<uint64_t>(options_.skip + *options_.limit);
+  }
+  sorter_ = std::make_unique<Sorter>(*options_.sort, sorter_options);
+  Bson doc;
+  while (true) {
+    auto more = NextMatch(&doc);
+    if (!more.ok()) return more.status();
+    if (!more.value()) return Status::OK();
+    if (Status s = sorter_->Add(doc.get()); !s.ok()) return s;
+  }
+}
+
+Status FindExecutor::Project(Bson* doc) const {
+  if (!options_.projection || options_.projection->is_identity()) return Status::OK();
+  // The positional `$` needs to know which array element the filter matched;
+  // matching again here keeps that state out of the sort.
+  MatchDetails details;
+  const MatchDetails* match = nullptr;
+  if (options_.projection->needs_match_details() && matcher_) {
+    details.RequestElemMatchKey();
+    matcher_->Matches(doc->get(), &details);
+    match = &details;
+  }
+  Bson projected;
+  if (Status s = options_.projection->Apply(doc->get(), match, &projected); !s.ok()) return s;
+  *doc = std::move(projected);
+  return Status::OK();
+}
+
+StatusWith<bool> FindExecutor::Next(Bson* out) {
+  if (options_.limit && *options_.limit > 0 && stats_.returned >= *options_.limit) return false;
+  if (options_.sort && !options_.sort->empty() && !sorter_) {
+    if (Status s = Sort(); !s.ok()) return s;
+  }
+  while (true) {
+    Bson doc;
+    auto more = sorter_ ? sorter_->Next(&doc) : NextMatch(&doc);
+    if (!more.ok() || !more.value()) return more;
     if (skipped_ < options_.skip) {
       ++skipped_;
       continue;
     }
+    if (Status s = Project(&doc); !s.ok()) return s;
     ++stats_.returned;
     *out = std::move(doc);
     return true;

@@ -1,6 +1,7 @@
 // Runs a find: reads candidates as the plan says, keeps those the filter
-// matches, and applies skip and limit, streaming one document at a time so
-// that a cursor over a large result holds only its current position.
+// matches, sorts them if asked (a blocking step, top-k under a limit), then
+// applies skip, limit and the projection, streaming one document at a time so
+// that a cursor over an unsorted result holds only its current position.
 //
 // Used by one thread at a time (a cursor is pinned while a batch is built).
 // Holds a reference to the collection; a dropped collection ends the stream
@@ -16,6 +17,8 @@
 #include "query/document_stream.h"
 #include "query/find_plan.h"
 #include "query/matcher.h"
+#include "query/projection.h"
+#include "query/sort.h"
 
 namespace basalt::query {
 
@@ -24,6 +27,12 @@ struct FindOptions {
   std::optional<int64_t> limit;  // unset or 0: no limit
   // Beyond this, Next() fails with MaxTimeMSExpired.
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Sorted before skip and limit; projected after them.
+  std::optional<SortPattern> sort;
+  std::optional<Projection> projection;
+  // A sort over the memory limit spills to files in temp_dir instead of failing.
+  bool allow_disk_use = false;
+  std::string temp_dir;
 };
 
 // What explain's executionStats reports.
@@ -47,6 +56,11 @@ class FindExecutor : public DocumentStream {
  private:
   // The next candidate document from the plan's source, before filtering.
   StatusWith<bool> NextCandidate(Bson* out);
+  // The next candidate the filter matches.
+  StatusWith<bool> NextMatch(Bson* out);
+  // Feeds every match to the sorter (on the first Next of a sorted find).
+  Status Sort();
+  Status Project(Bson* doc) const;
   Status CheckDeadline();
 
   std::shared_ptr<storage::Collection> collection_;
@@ -60,6 +74,7 @@ class FindExecutor : public DocumentStream {
   std::unique_ptr<storage::RecordCursor> records_;
   std::unique_ptr<storage::IndexCursor> index_;
   std::unordered_set<std::string> seen_ids_;  // KeyStrings of _ids met, when deduping
+  std::unique_ptr<Sorter> sorter_;
   int64_t skipped_ = 0;
   int64_t since_deadline_check_ = 0;
 };

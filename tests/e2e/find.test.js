@@ -206,3 +206,40 @@ test('distinct unwinds arrays, merges equal numbers and sorts in BSON order', as
     return true;
   });
 });
+
+test('sort, projection, skip and limit together, as mongod orders them', async () => {
+  const c = db.collection('people');
+  await c.insertMany([
+    { _id: 1, name: 'ann', age: 30, tags: ['b', 'z'], addr: { city: 'Oslo', zip: '1' } },
+    { _id: 2, name: 'bob', age: 25, tags: ['a'], addr: { city: 'Rome', zip: '2' } },
+    { _id: 3, name: 'cid', age: 35, tags: [], addr: { city: 'Oslo', zip: '3' } },
+    { _id: 4, name: 'dee', age: 25, addr: { city: 'Lima', zip: '4' } },
+    { _id: 5, name: 'eve', tags: ['c', 'a'] },
+  ]);
+  const byAge = await c.find({}, { projection: { _id: 0, name: 1 } }).sort({ age: -1, name: 1 }).toArray();
+  assert.deepEqual(byAge.map((d) => d.name), ['cid', 'ann', 'bob', 'dee', 'eve']);
+  assert.deepEqual(byAge[0], { name: 'cid' });
+  // Arrays sort by their smallest element ascending; an empty array sorts before missing.
+  const byTags = await c.find({}).sort({ tags: 1, _id: 1 }).toArray();
+  assert.deepEqual(byTags.map((d) => d._id), [3, 4, 2, 5, 1]);
+  const page = await c.find({ age: { $gte: 25 } }).sort({ age: 1, _id: 1 }).skip(1).limit(2)
+    .project({ 'addr.city': 1 }).toArray();
+  assert.deepEqual(page, [{ _id: 4, addr: { city: 'Lima' } }, { _id: 1, addr: { city: 'Oslo' } }]);
+  const sliced = await c.findOne({ _id: 1 }, { projection: { tags: { $slice: 1 }, addr: 0 } });
+  assert.deepEqual(sliced, { _id: 1, name: 'ann', age: 30, tags: ['b'] });
+  const positional = await c.findOne({ tags: 'a' }, { projection: { 'tags.$': 1 }, sort: { _id: -1 } });
+  assert.deepEqual(positional, { _id: 5, tags: ['a'] });
+  await assert.rejects(c.find({}, { projection: { a: 1, b: 0 } }).toArray(), (err) => {
+    assert.equal(err.code, 31254);
+    assert.equal(err.errmsg, 'Cannot do exclusion on field b in inclusion projection');
+    return true;
+  });
+  await assert.rejects(db.command({ find: 'people', sort: { a: 2 } }), (err) => {
+    assert.equal(err.code, 15975);
+    assert.equal(err.errmsg, '$sort key ordering must be 1 (for ascending) or -1 (for descending)');
+    return true;
+  });
+  const explained = await c.find({}).sort({ age: 1 }).limit(2).explain();
+  assert.equal(explained.queryPlanner.winningPlan.stage, 'LIMIT');
+  assert.equal(explained.queryPlanner.winningPlan.inputStage.stage, 'SORT');
+});
