@@ -117,7 +117,11 @@ void Eval(const bson_iter_t& v, size_t i, bool as_element, FieldValues* field,
     if (AllDigits(path[i])) {
       bson_iter_t child;
       if (FindChild(&v, path[i], &child)) {
-        Eval(child, i + 1, false, field, out);
+        // As mongod's key generator: an array picked out by position at the
+        // end of the path is one value, not expanded ({"a.0": 1} on
+        // {a: [[1]]} keys [1]).
+        bool last = i + 1 == path.size();
+        Eval(child, i + 1, last, field, out);
       } else {
         PushMissing(out);
       }
