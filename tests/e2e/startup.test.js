@@ -95,3 +95,34 @@ test('a port already in use fails start-up with exit code 48', async () => {
     await server.stop();
   }
 });
+
+test('a second server on the same data directory is refused; a missing one is named', async () => {
+  const server = await startServer();
+  try {
+    const port = await freePort();
+    const second = run(['--port', String(port), '--dbpath', server.dbpath]);
+    assert.equal(second.status, 100);
+    assert.match(second.stdout + second.stderr, /DBPathInUse: Unable to lock the lock file: .*mongod\.lock/);
+    assert.match(second.stdout + second.stderr, /Another mongod instance is already running on the .* directory/);
+  } finally {
+    await server.stop();
+  }
+  const missing = run(['--dbpath', '/nonexistent/basalt-data']);
+  assert.equal(missing.status, 100);
+  assert.match(missing.stdout, /Data directory \/nonexistent\/basalt-data not found/);
+});
+
+test('--storageEngine inMemory keeps no files', async () => {
+  const server = await startServer(['--storageEngine', 'inMemory']);
+  const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await client.db('t').collection('c').insertOne({ _id: 1 });
+    assert.deepEqual(await client.db('t').collection('c').findOne({}), { _id: 1 });
+    const status = await client.db('admin').command({ serverStatus: 1 });
+    assert.equal(status.storageEngine.name, 'inMemory');
+    assert.deepEqual(fs.readdirSync(server.dbpath), []);
+  } finally {
+    await client.close();
+    await server.stop();
+  }
+});
