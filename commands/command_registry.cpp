@@ -40,6 +40,8 @@ void RegisterAllCommands(CommandRegistry* registry) {
   RegisterQueryCommands(registry);
   RegisterExplainCommands(registry);
   RegisterDistinctCommands(registry);
+  RegisterUpdateCommands(registry);
+  RegisterFindAndModifyCommands(registry);
 }
 
 }  // namespace basalt::commands

@@ -6,16 +6,18 @@ namespace basalt::commands {
 
 class CommandRegistry;
 
-void RegisterHandshakeCommands(CommandRegistry* registry);     // handshake.cpp
-void RegisterDiagnosticCommands(CommandRegistry* registry);    // diagnostics.cpp
-void RegisterSessionCommands(CommandRegistry* registry);       // sessions.cpp
-void RegisterDatabaseCommands(CommandRegistry* registry);      // databases.cpp
-void RegisterWriteCommands(CommandRegistry* registry);         // write_commands.cpp
-void RegisterCollectionCommands(CommandRegistry* registry);    // collections.cpp
-void RegisterIndexCommands(CommandRegistry* registry);         // indexes.cpp
-void RegisterCatalogStatsCommands(CommandRegistry* registry);  // catalog_stats.cpp
-void RegisterQueryCommands(CommandRegistry* registry);         // find.cpp
-void RegisterExplainCommands(CommandRegistry* registry);       // explain.cpp
-void RegisterDistinctCommands(CommandRegistry* registry);      // distinct.cpp
+void RegisterHandshakeCommands(CommandRegistry* registry);      // handshake.cpp
+void RegisterDiagnosticCommands(CommandRegistry* registry);     // diagnostics.cpp
+void RegisterSessionCommands(CommandRegistry* registry);        // sessions.cpp
+void RegisterDatabaseCommands(CommandRegistry* registry);       // databases.cpp
+void RegisterWriteCommands(CommandRegistry* registry);          // write_commands.cpp
+void RegisterCollectionCommands(CommandRegistry* registry);     // collections.cpp
+void RegisterIndexCommands(CommandRegistry* registry);          // indexes.cpp
+void RegisterCatalogStatsCommands(CommandRegistry* registry);   // catalog_stats.cpp
+void RegisterQueryCommands(CommandRegistry* registry);          // find.cpp
+void RegisterExplainCommands(CommandRegistry* registry);        // explain.cpp
+void RegisterDistinctCommands(CommandRegistry* registry);       // distinct.cpp
+void RegisterUpdateCommands(CommandRegistry* registry);         // update.cpp
+void RegisterFindAndModifyCommands(CommandRegistry* registry);  // find_and_modify.cpp
 
 }  // namespace basalt::commands

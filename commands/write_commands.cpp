@@ -12,51 +12,11 @@
 #include "commands/query_args.h"
 #include "commands/query_exec.h"
 #include "commands/server_version.h"
+#include "commands/write_util.h"
 #include "query/matcher.h"
 
 namespace basalt::commands {
 namespace {
-
-struct WriteError {
-  int32_t index;
-  Status status;
-};
-
-// mongod's WriteError::serialize: index, code, errmsg, then the status's extra fields.
-void AppendWriteErrors(bson_t* reply, const std::vector<WriteError>& errors) {
-  if (errors.empty()) return;
-  bson_t array;
-  BSON_APPEND_ARRAY_BEGIN(reply, "writeErrors", &array);
-  for (size_t i = 0; i < errors.size(); ++i) {
-    bson_t entry;
-    bson_append_document_begin(&array, std::to_string(i).c_str(), -1, &entry);
-    BSON_APPEND_INT32(&entry, "index", errors[i].index);
-    BSON_APPEND_INT32(&entry, "code", errors[i].status.code());
-    AppendUtf8(&entry, "errmsg", errors[i].status.reason());
-    if (const bson_t* extra = errors[i].status.extraInfo()) bson_concat(&entry, extra);
-    bson_append_document_end(&array, &entry);
-  }
-  bson_append_array_end(reply, &array);
-}
-
-// A number as mongod's str::stream prints a double: integral values without a fraction.
-std::string FormatNumber(double value) {
-  if (value == std::floor(value) && std::abs(value) < 1e15) {
-    return std::to_string(static_cast<int64_t>(value));
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", value);
-  return buf;
-}
-
-Status CheckBatchSize(size_t count) {
-  if (count == 0 || count > static_cast<size_t>(kMaxWriteBatchSize)) {
-    return Status(ErrorCodes::InvalidLength, "Write batch sizes must be between 1 and " +
-                                                 std::to_string(kMaxWriteBatchSize) + ". Got " +
-                                                 std::to_string(count) + " operations.");
-  }
-  return Status::OK();
-}
 
 Status RunInsert(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
   auto coll_name = CollectionArgument(cmd);
@@ -65,7 +25,7 @@ Status RunInsert(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
       !s.ok()) {
     return s;
   }
-  auto ordered = BoolArgument(cmd, "ordered", true);
+  auto ordered = OrderedArgument(cmd);
   if (!ordered.ok()) return ordered.status();
   auto bypass = BoolArgument(cmd, "bypassDocumentValidation", false);
   if (!bypass.ok()) return bypass.status();
@@ -210,7 +170,7 @@ Status RunDelete(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
       !s.ok()) {
     return s;
   }
-  auto ordered = BoolArgument(cmd, "ordered", true);
+  auto ordered = OrderedArgument(cmd);
   if (!ordered.ok()) return ordered.status();
   auto concern = WriteConcernArgument(cmd);
   if (!concern.ok()) return concern.status();
