@@ -87,6 +87,19 @@ StatusWith<ReadRequest> ParseFindRequest(const CommandInvocation& cmd) {
   auto no_timeout = BoolArgument(cmd, "noCursorTimeout", false);
   if (!no_timeout.ok()) return no_timeout.status();
   req.no_cursor_timeout = no_timeout.value();
+  // Accepted by name but not implemented yet: refused rather than ignored.
+  for (const char* option : {"returnKey", "showRecordId"}) {
+    auto flag = BoolArgument(cmd, option, false);
+    if (!flag.ok()) return flag.status();
+    if (flag.value()) {
+      return Status(ErrorCodes::NotImplemented, std::string(option) + " is not supported yet");
+    }
+  }
+  for (const char* option : {"min", "max"}) {
+    if (FindField(cmd.body, option)) {
+      return Status(ErrorCodes::NotImplemented, std::string(option) + " is not supported yet");
+    }
+  }
   for (const char* unsupported : {"tailable", "awaitData"}) {
     auto flag = BoolArgument(cmd, unsupported, false);
     if (!flag.ok()) return flag.status();
