@@ -295,9 +295,29 @@ Status RunCurrentOp(OperationContext&, const CommandInvocation&, bson_t* reply) 
   return Status::OK();
 }
 
+// shutdown: mongod accepts it only from the machine itself (without auth),
+// answers nothing, and stops as on SIGTERM.
+Status RunShutdown(OperationContext& op, const CommandInvocation&, bson_t*) {
+  const std::string& remote = op.connection.remote;
+  bool local = remote.rfind("127.", 0) == 0 || remote.rfind("[::1]", 0) == 0;
+  if (!local) {
+    return Status(ErrorCodes::Unauthorized,
+                  "shutdown must run from localhost when running db without auth");
+  }
+  if (!op.service.request_shutdown) {
+    return Status(ErrorCodes::IllegalOperation, "shutdown is not available");
+  }
+  op.service.request_shutdown();
+  return Status::OK();
+}
+
 }  // namespace
 
 void RegisterDiagnosticCommands(CommandRegistry* registry) {
+  registry->Register({.name = "shutdown",
+                      .run = RunShutdown,
+                      .help = "shut down the server gracefully",
+                      .admin_only = true});
   registry->Register(
       {.name = "ping", .run = RunPing, .help = "a way to check that the server is alive"});
   registry->Register({.name = "buildInfo",

@@ -1,7 +1,9 @@
 #include "commands/dispatcher.h"
 
+#include <chrono>
 #include <string>
 
+#include "base/log.h"
 #include "commands/command_util.h"
 
 namespace basalt::commands {
@@ -39,6 +41,31 @@ Bson ErrorReply(const Status& status) {
   return reply;
 }
 
+// mongod's slow operation log line (id 51803), for commands over slowms.
+void LogIfSlow(OperationContext& op, const CommandInvocation& invocation, const Status& status,
+               std::chrono::steady_clock::time_point started) {
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+  if (millis < op.service.slow_op_threshold_ms) return;
+  Bson attr;
+  AppendUtf8(attr.get(), "type", "command");
+  std::string ns = invocation.db;
+  bson_iter_t first;
+  if (bson_iter_init(&first, invocation.body) && bson_iter_next(&first) &&
+      BSON_ITER_HOLDS_UTF8(&first)) {
+    ns += "." + std::string(Utf8Of(&first));
+  }
+  AppendUtf8(attr.get(), "ns", ns);
+  BSON_APPEND_DOCUMENT(attr.get(), "command", invocation.body);
+  if (!status.ok()) {
+    AppendUtf8(attr.get(), "errName", status.codeName());
+    BSON_APPEND_INT32(attr.get(), "errCode", status.code());
+  }
+  BSON_APPEND_INT64(attr.get(), "durationMillis", millis);
+  log::Info("COMMAND", 51803, "conn" + std::to_string(op.connection.id), "Slow query", attr.get());
+}
+
 Bson Dispatcher::Run(OperationContext& op, const CommandInvocation& invocation) const {
   const CommandDefinition* def = registry_.Find(invocation.name);
   if (!def) {
@@ -51,7 +78,9 @@ Bson Dispatcher::Run(OperationContext& op, const CommandInvocation& invocation) 
                              def->name + " may only be run against the admin database."));
   }
   Bson reply;
+  auto started = std::chrono::steady_clock::now();
   Status status = def->run(op, invocation, reply.get());
+  LogIfSlow(op, invocation, status, started);
   if (!status.ok()) return ErrorReply(status);
   BSON_APPEND_DOUBLE(reply.get(), "ok", 1.0);
   return reply;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -66,6 +67,10 @@ struct ServiceContext {
   int32_t max_incoming_connections = 1000000;
   std::vector<protocol::CompressorId> compressors = protocol::DefaultCompressors();
   std::string storage_engine_name = "rocksdb";
+  // Commands slower than this are logged ("Slow query"), as mongod's slowms.
+  int64_t slow_op_threshold_ms = 100;
+  // Starts a graceful shutdown (the shutdown command); set by the server.
+  std::function<void()> request_shutdown;
 
   // getCmdLineOpts: the argv and the parsed options (nested as the YAML layout).
   std::vector<std::string> argv;

@@ -2,7 +2,9 @@
 // then close everything cleanly.
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "base/log.h"
@@ -33,6 +35,25 @@ void LogStartup(const server::ServerOptions& options, const commands::ServiceCon
   BSON_APPEND_DOCUMENT(opts.get(), "options", options.parsed.get());
   log::Info("CONTROL", 21951, "initandlisten", "Options set by command line", opts.get());
 }
+
+// --pidfilepath: the process id, written at start-up and removed on exit.
+class PidFile {
+ public:
+  explicit PidFile(std::string path) : path_(std::move(path)) {
+    if (path_.empty()) return;
+    std::ofstream out(path_, std::ios::trunc);
+    out << ::getpid() << "\n";
+    ok_ = static_cast<bool>(out);
+  }
+  ~PidFile() {
+    if (!path_.empty() && ok_) std::remove(path_.c_str());
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  std::string path_;
+  bool ok_ = true;
+};
 
 StatusWith<std::unique_ptr<storage::Engine>> OpenStorage(const server::ServerOptions& options) {
   storage::EngineOptions engine_options;
@@ -89,6 +110,7 @@ int main(int argc, char** argv) {
   service.max_incoming_connections = options.max_incoming_connections;
   service.compressors = options.compressors;
   service.storage_engine_name = options.storage_engine;
+  service.slow_op_threshold_ms = options.slow_op_threshold_ms;
   LogStartup(options, service);
 
   auto engine = OpenStorage(options);
@@ -105,6 +127,13 @@ int main(int argc, char** argv) {
   commands::Dispatcher dispatcher(registry);
 
   server::Server server(options, service, dispatcher);
+  service.request_shutdown = [&server] { server.Stop(); };
+  PidFile pid_file(options.pid_file_path);
+  if (!pid_file.ok()) {
+    std::cerr << "Cannot write the pid file " << options.pid_file_path << "\n";
+    engine.value()->Close();
+    return kExitBadOptions;
+  }
   if (Status s = server.Listen(); !s.ok()) {
     Bson attr;
     AppendUtf8(attr.get(), "error", s.reason());

@@ -76,23 +76,39 @@ Status SetBool(bool* field, const std::string& name, const std::string& v) {
 
 const std::vector<OptionSpec>& Specs() {
   static const std::vector<OptionSpec> specs = {
-      {{"--port"}, "net.port", Kind::kInt, "port to listen on (default 27017)",
-       [](const std::string& v, ServerOptions* o) { return SetInt(&o->port, "net.port", v, 0, 65535); }},
-      {{"--bind_ip"}, "net.bindIp", Kind::kString,
+      {{"--port"},
+       "net.port",
+       Kind::kInt,
+       "port to listen on (default 27017)",
+       [](const std::string& v, ServerOptions* o) {
+         return SetInt(&o->port, "net.port", v, 0, 65535);
+       }},
+      {{"--bind_ip"},
+       "net.bindIp",
+       Kind::kString,
        "comma separated addresses to listen on (default 127.0.0.1)",
        [](const std::string& v, ServerOptions* o) {
          o->bind_ip = SplitList(v);
          if (o->bind_ip.empty()) return BadValue("net.bindIp", "no address given");
          return Status::OK();
        }},
-      {{"--bind_ip_all"}, "net.bindIpAll", Kind::kFlag, "listen on all IPv4 addresses",
-       [](const std::string& v, ServerOptions* o) { return SetBool(&o->bind_ip_all, "net.bindIpAll", v); }},
-      {{"--maxConns"}, "net.maxIncomingConnections", Kind::kInt,
+      {{"--bind_ip_all"},
+       "net.bindIpAll",
+       Kind::kFlag,
+       "listen on all IPv4 addresses",
+       [](const std::string& v, ServerOptions* o) {
+         return SetBool(&o->bind_ip_all, "net.bindIpAll", v);
+       }},
+      {{"--maxConns"},
+       "net.maxIncomingConnections",
+       Kind::kInt,
        "maximum number of simultaneous connections",
        [](const std::string& v, ServerOptions* o) {
          return SetInt(&o->max_incoming_connections, "net.maxIncomingConnections", v, 1, 1000000);
        }},
-      {{"--networkMessageCompressors"}, "net.compression.compressors", Kind::kString,
+      {{"--networkMessageCompressors"},
+       "net.compression.compressors",
+       Kind::kString,
        "comma separated compressors: snappy, zstd, zlib, or 'disabled'",
        [](const std::string& v, ServerOptions* o) {
          auto parsed = protocol::ParseCompressorList(v);
@@ -100,16 +116,25 @@ const std::vector<OptionSpec>& Specs() {
          o->compressors = std::move(parsed.value());
          return Status::OK();
        }},
-      {{"--ioThreads"}, "net.ioThreads", Kind::kInt,
+      {{"--ioThreads"},
+       "net.ioThreads",
+       Kind::kInt,
        "threads serving connections (default: one per core)",
-       [](const std::string& v, ServerOptions* o) { return SetInt(&o->io_threads, "net.ioThreads", v, 1, 1024); }},
-      {{"--dbpath"}, "storage.dbPath", Kind::kString, "directory for data files (default /data/db)",
+       [](const std::string& v, ServerOptions* o) {
+         return SetInt(&o->io_threads, "net.ioThreads", v, 1, 1024);
+       }},
+      {{"--dbpath"},
+       "storage.dbPath",
+       Kind::kString,
+       "directory for data files (default /data/db)",
        [](const std::string& v, ServerOptions* o) {
          if (v.empty()) return BadValue("storage.dbPath", "empty path");
          o->dbpath = v;
          return Status::OK();
        }},
-      {{"--storageEngine"}, "storage.engine", Kind::kString,
+      {{"--storageEngine"},
+       "storage.engine",
+       Kind::kString,
        "rocksdb (durable, default) or inMemory",
        [](const std::string& v, ServerOptions* o) {
          // wiredTiger is accepted so that existing mongod configurations start unchanged.
@@ -122,28 +147,67 @@ const std::vector<OptionSpec>& Specs() {
          }
          return Status::OK();
        }},
-      {{"--journalCommitInterval"}, "storage.journal.commitIntervalMs", Kind::kInt,
+      {{"--journalCommitInterval"},
+       "storage.journal.commitIntervalMs",
+       Kind::kInt,
        "milliseconds between journal syncs (1-500, default 100)",
        [](const std::string& v, ServerOptions* o) {
-         return SetInt(&o->journal_commit_interval_ms, "storage.journal.commitIntervalMs", v, 1, 500);
+         return SetInt(&o->journal_commit_interval_ms, "storage.journal.commitIntervalMs", v, 1,
+                       500);
        }},
-      {{"--logpath"}, "systemLog.path", Kind::kString, "log file to send write to instead of stdout",
+      {{"--logpath"},
+       "systemLog.path",
+       Kind::kString,
+       "log file to send write to instead of stdout",
        [](const std::string& v, ServerOptions* o) {
          o->log_path = v;
          return Status::OK();
        }},
-      {{}, "systemLog.destination", Kind::kString, "file (with systemLog.path); syslog is not supported",
+      {{},
+       "systemLog.destination",
+       Kind::kString,
+       "file (with systemLog.path); syslog is not supported",
        [](const std::string& v, ServerOptions*) {
          if (v != "file") return BadValue("systemLog.destination", "only 'file' is supported");
          return Status::OK();
        }},
-      {{"--logappend"}, "systemLog.logAppend", Kind::kFlag, "append to the log file instead of replacing it",
-       [](const std::string& v, ServerOptions* o) { return SetBool(&o->log_append, "systemLog.logAppend", v); }},
-      {{"--quiet"}, "systemLog.quiet", Kind::kFlag, "quieter output",
-       [](const std::string& v, ServerOptions* o) { return SetBool(&o->quiet, "systemLog.quiet", v); }},
-      {{"--logFormat"}, "systemLog.logFormat", Kind::kString, "text (default) or json",
+      {{"--logappend"},
+       "systemLog.logAppend",
+       Kind::kFlag,
+       "append to the log file instead of replacing it",
        [](const std::string& v, ServerOptions* o) {
-         if (v != "text" && v != "json") return BadValue("systemLog.logFormat", "must be text or json");
+         return SetBool(&o->log_append, "systemLog.logAppend", v);
+       }},
+      {{"--quiet"},
+       "systemLog.quiet",
+       Kind::kFlag,
+       "quieter output",
+       [](const std::string& v, ServerOptions* o) {
+         return SetBool(&o->quiet, "systemLog.quiet", v);
+       }},
+      {{"--slowms"},
+       "operationProfiling.slowOpThresholdMs",
+       Kind::kInt,
+       "log operations slower than this many milliseconds (default 100)",
+       [](const std::string& v, ServerOptions* o) {
+         return SetInt(&o->slow_op_threshold_ms, "operationProfiling.slowOpThresholdMs", v, 0,
+                       INT32_MAX);
+       }},
+      {{"--pidfilepath"},
+       "processManagement.pidFilePath",
+       Kind::kString,
+       "file to write the server's process id to",
+       [](const std::string& v, ServerOptions* o) {
+         o->pid_file_path = v;
+         return Status::OK();
+       }},
+      {{"--logFormat"},
+       "systemLog.logFormat",
+       Kind::kString,
+       "text (default) or json",
+       [](const std::string& v, ServerOptions* o) {
+         if (v != "text" && v != "json")
+           return BadValue("systemLog.logFormat", "must be text or json");
          o->log_format = v;
          return Status::OK();
        }},
@@ -262,7 +326,8 @@ Status ApplyYaml(const std::string& text, ServerOptions* options, ParsedRecorder
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return Status(ErrorCodes::FailedToParse, std::string("Error parsing YAML config file: ") + e.what());
+    return Status(ErrorCodes::FailedToParse,
+                  std::string("Error parsing YAML config file: ") + e.what());
   }
   if (root.IsNull()) return Status::OK();
   if (!root.IsMap()) {
@@ -272,7 +337,8 @@ Status ApplyYaml(const std::string& text, ServerOptions* options, ParsedRecorder
   try {
     if (Status s = FlattenYaml(root, "", &values); !s.ok()) return s;
   } catch (const YAML::Exception& e) {
-    return Status(ErrorCodes::FailedToParse, std::string("Error parsing YAML config file: ") + e.what());
+    return Status(ErrorCodes::FailedToParse,
+                  std::string("Error parsing YAML config file: ") + e.what());
   }
   for (const auto& [path, value] : values) {
     const OptionSpec* spec = FindByPath(path);
@@ -327,8 +393,8 @@ StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args) {
       return result;
     }
     if (arg == "--version") {
-      std::cout << "basaltd version v" << BASALT_VERSION << " (MongoDB "
-                << commands::kMongoVersion << " compatible)\n";
+      std::cout << "basaltd version v" << BASALT_VERSION << " (MongoDB " << commands::kMongoVersion
+                << " compatible)\n";
       result.outcome = ParseOutcome::kPrintedVersion;
       return result;
     }
@@ -364,9 +430,8 @@ StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args) {
   if (!result.options.config_path.empty()) {
     std::ifstream in(result.options.config_path);
     if (!in) {
-      return Status(ErrorCodes::BadValue,
-                    "Error reading config file: No such file or directory: " +
-                        result.options.config_path);
+      return Status(ErrorCodes::BadValue, "Error reading config file: No such file or directory: " +
+                                              result.options.config_path);
     }
     std::stringstream text;
     text << in.rdbuf();

@@ -28,6 +28,9 @@ struct ServerOptions {
   bool log_append = false;
   bool quiet = false;
   std::string log_format = "text";
+  int slow_op_threshold_ms = 100;
+
+  std::string pid_file_path;  // empty: none
 
   std::string config_path;
 

@@ -126,3 +126,28 @@ test('--storageEngine inMemory keeps no files', async () => {
     await server.stop();
   }
 });
+
+test('--pidfilepath, the shutdown command and the slow query log', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'basalt-ops-'));
+  const pidFile = path.join(dir, 'basalt.pid');
+  const server = await startServer(['--pidfilepath', pidFile, '--slowms', '0', '--logFormat', 'json']);
+  assert.equal(fs.readFileSync(pidFile, 'utf8').trim(), String(server.child.pid));
+  const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000 });
+  await client.connect();
+  await client.db('t').collection('c').insertOne({ x: 1 });
+  const refused = await client.db('t').command({ shutdown: 1 }).catch((e) => e);
+  assert.equal(refused.code, 13, 'shutdown only on admin');
+  await client.db('admin').command({ shutdown: 1 }).catch(() => {});
+  const { code } = await server.exited;
+  assert.equal(code, 0);
+  assert.equal(fs.existsSync(pidFile), false, 'pid file removed on exit');
+  const slow = server.output().split('\n').filter((l) => l.includes('"Slow query"')).map((l) => JSON.parse(l));
+  const insert = slow.find((l) => l.attr.command.insert === 'c');
+  assert.ok(insert, 'the insert is logged as slow with slowms 0');
+  assert.equal(insert.id, 51803);
+  assert.equal(insert.attr.ns, 't.c');
+  assert.equal(typeof insert.attr.durationMillis, 'number');
+  await client.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  await server.stop();
+});
