@@ -31,6 +31,7 @@ namespace basalt {
   X(NonExistentPath, 29)                          \
   X(InvalidPath, 30)                              \
   X(RoleNotFound, 31)                             \
+  X(CannotBackfillArray, 34)                      \
   X(ConflictingUpdateOperators, 40)               \
   X(CursorNotFound, 43)                           \
   X(NamespaceExists, 48)                          \
@@ -38,6 +39,7 @@ namespace basalt {
   X(DollarPrefixedFieldName, 52)                  \
   X(InvalidIdField, 53)                           \
   X(NotSingleValueField, 54)                      \
+  X(InvalidDBRef, 55)                             \
   X(EmptyFieldName, 56)                           \
   X(DottedFieldName, 57)                          \
   X(CommandNotFound, 59)                          \
@@ -53,6 +55,7 @@ namespace basalt {
   X(OperationFailed, 96)                          \
   X(DBPathInUse, 98)                              \
   X(NoReplicationEnabled, 76)                     \
+  X(NotExactValueField, 111)                      \
   X(UnknownReplWriteConcern, 79)                  \
   X(WriteConflict, 112)                           \
   X(CommandNotSupported, 115)                     \
@@ -68,7 +71,7 @@ namespace basalt {
   X(InvalidPipelineOperator, 168)                 \
   X(CannotIndexParallelArrays, 171)               \
   X(InvalidIndexSpecificationOption, 197)         \
-  X(AmbiguousIndexKeyPattern, 249)                \
+  X(AmbiguousIndexKeyPattern, 181)                \
   X(NoSuchSession, 206)                           \
   X(InvalidUUID, 207)                             \
   X(IllegalOpMsgFlag, 223)                        \
