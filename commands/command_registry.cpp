@@ -42,6 +42,8 @@ void RegisterAllCommands(CommandRegistry* registry) {
   RegisterDistinctCommands(registry);
   RegisterUpdateCommands(registry);
   RegisterFindAndModifyCommands(registry);
+  RegisterBulkWriteCommands(registry);
+  RegisterAggregateCommands(registry);
 }
 
 }  // namespace basalt::commands

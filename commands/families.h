@@ -19,5 +19,7 @@ void RegisterExplainCommands(CommandRegistry* registry);        // explain.cpp
 void RegisterDistinctCommands(CommandRegistry* registry);       // distinct.cpp
 void RegisterUpdateCommands(CommandRegistry* registry);         // update.cpp
 void RegisterFindAndModifyCommands(CommandRegistry* registry);  // find_and_modify.cpp
+void RegisterBulkWriteCommands(CommandRegistry* registry);      // bulk_write.cpp
+void RegisterAggregateCommands(CommandRegistry* registry);      // aggregate.cpp
 
 }  // namespace basalt::commands

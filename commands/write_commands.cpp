@@ -1,6 +1,7 @@
-// insert (and, with later issues, update and delete): batches of writes with
-// mongod's ordered/unordered semantics and its reply shape
-// {n, writeErrors: [{index, code, errmsg, ...extra}], ok}.
+// insert and delete: batches of writes with mongod's ordered/unordered
+// semantics and its reply shape {n, writeErrors: [{index, code, errmsg,
+// ...extra}], ok}. The per-document and per-statement work lives in
+// write_util so that bulkWrite runs exactly the same code.
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -8,12 +9,9 @@
 #include "commands/command.h"
 #include "commands/command_util.h"
 #include "commands/families.h"
-#include "commands/insert_document.h"
 #include "commands/query_args.h"
-#include "commands/query_exec.h"
 #include "commands/server_version.h"
 #include "commands/write_util.h"
-#include "query/matcher.h"
 
 namespace basalt::commands {
 namespace {
@@ -44,13 +42,8 @@ Status RunInsert(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
   for (size_t i = 0; i < docs.size(); ++i) {
     op.service.opcounters.insert.fetch_add(1, std::memory_order_relaxed);
     BsonView doc = docs[i].bson();
-    auto prepared = PrepareForInsert(doc.get());
-    Status status = prepared.status();
-    if (prepared.ok()) {
-      const bson_t* to_store = prepared.value() ? prepared.value()->get() : doc.get();
-      // One journal sync for the whole batch, below, rather than one per document.
-      status = collection.value()->Insert(to_store, false);
-    }
+    // One journal sync for the whole batch, below, rather than one per document.
+    Status status = InsertDocument(*collection.value(), doc.get());
     if (status.ok()) {
       ++inserted;
       continue;
@@ -65,13 +58,6 @@ Status RunInsert(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
   AppendWriteErrors(reply, errors);
   return Status::OK();
 }
-
-// One element of a delete's `deletes`.
-struct DeleteOp {
-  BsonView query_view;
-  bool multi;
-  Bson hint;
-};
 
 // Parses {q, limit, hint, collation} as mongod's DeleteOpEntry.
 StatusWith<std::unique_ptr<DeleteOp>> ParseDeleteOp(const protocol::DocView& entry) {
@@ -124,43 +110,6 @@ StatusWith<std::unique_ptr<DeleteOp>> ParseDeleteOp(const protocol::DocView& ent
     }
   }
   return op;
-}
-
-// Deletes the documents `op` matches (one unless multi); returns how many.
-// A document changed between being read and being deleted is re-read and
-// deleted only if it still matches, as mongod re-checks after a write conflict.
-StatusWith<int64_t> ExecuteDelete(OperationContext& ctx, const std::string& db,
-                                  const std::string& coll_name, const DeleteOp& op) {
-  std::shared_ptr<storage::Collection> coll = ctx.service.engine->GetCollection(db, coll_name);
-  if (!coll) return int64_t{0};
-  auto executor = MakeFindExecutor(ctx, db, coll_name, op.query_view.get(), op.hint.get(),
-                                   query::FindOptions());
-  if (!executor.ok()) return executor.status();
-  auto matcher = query::Matcher::Parse(op.query_view.get());
-  if (!matcher.ok()) return matcher.status();
-  int64_t deleted = 0;
-  Bson doc;
-  while (true) {
-    auto more = executor.value()->Next(&doc);
-    if (!more.ok()) return more.status();
-    if (!more.value()) break;
-    bson_iter_t id;
-    if (!bson_iter_init_find(&id, doc.get(), "_id")) continue;
-    Status st = coll->Delete(&id, doc.get(), false, nullptr);
-    while (st.code() == ErrorCodes::WriteConflict) {
-      auto current = coll->FindById(&id);
-      if (!current.ok()) return current.status();
-      if (!current.value() || !matcher.value()->Matches(current.value()->get())) break;
-      doc = std::move(*current.value());
-      bson_iter_init_find(&id, doc.get(), "_id");
-      st = coll->Delete(&id, doc.get(), false, nullptr);
-    }
-    if (st.code() == ErrorCodes::NoSuchKey) continue;  // deleted by someone else meanwhile
-    if (!st.ok() && st.code() != ErrorCodes::WriteConflict) return st;
-    if (st.ok()) ++deleted;
-    if (st.ok() && !op.multi) break;
-  }
-  return deleted;
 }
 
 Status RunDelete(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {

@@ -3,7 +3,10 @@
 #include <cmath>
 
 #include "commands/command_util.h"
+#include "commands/insert_document.h"
+#include "commands/query_exec.h"
 #include "commands/server_version.h"
+#include "query/matcher.h"
 
 namespace basalt::commands {
 
@@ -48,6 +51,47 @@ StatusWith<bool> OrderedArgument(const CommandInvocation& cmd) {
     return WrongType(cmd, "ordered", bson_iter_type(&*field), "bool");
   }
   return bson_iter_bool(&*field);
+}
+
+Status InsertDocument(storage::Collection& coll, const bson_t* doc) {
+  auto prepared = PrepareForInsert(doc);
+  if (!prepared.ok()) return prepared.status();
+  const bson_t* to_store = prepared.value() ? prepared.value()->get() : doc;
+  return coll.Insert(to_store, false);
+}
+
+StatusWith<int64_t> ExecuteDelete(OperationContext& ctx, const std::string& db,
+                                  const std::string& coll_name, const DeleteOp& op) {
+  std::shared_ptr<storage::Collection> coll = ctx.service.engine->GetCollection(db, coll_name);
+  if (!coll) return int64_t{0};
+  auto executor = MakeFindExecutor(ctx, db, coll_name, op.query_view.get(), op.hint.get(),
+                                   query::FindOptions());
+  if (!executor.ok()) return executor.status();
+  auto matcher = query::Matcher::Parse(op.query_view.get());
+  if (!matcher.ok()) return matcher.status();
+  int64_t deleted = 0;
+  Bson doc;
+  while (true) {
+    auto more = executor.value()->Next(&doc);
+    if (!more.ok()) return more.status();
+    if (!more.value()) break;
+    bson_iter_t id;
+    if (!bson_iter_init_find(&id, doc.get(), "_id")) continue;
+    Status st = coll->Delete(&id, doc.get(), false, nullptr);
+    while (st.code() == ErrorCodes::WriteConflict) {
+      auto current = coll->FindById(&id);
+      if (!current.ok()) return current.status();
+      if (!current.value() || !matcher.value()->Matches(current.value()->get())) break;
+      doc = std::move(*current.value());
+      bson_iter_init_find(&id, doc.get(), "_id");
+      st = coll->Delete(&id, doc.get(), false, nullptr);
+    }
+    if (st.code() == ErrorCodes::NoSuchKey) continue;  // deleted by someone else meanwhile
+    if (!st.ok() && st.code() != ErrorCodes::WriteConflict) return st;
+    if (st.ok()) ++deleted;
+    if (st.ok() && !op.multi) break;
+  }
+  return deleted;
 }
 
 }  // namespace basalt::commands

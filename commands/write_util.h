@@ -1,5 +1,7 @@
-// Pieces shared by the batch write commands (insert, update, delete): the
-// write error list of their replies, the batch size rule and `ordered`.
+// Pieces shared by the batch write commands (insert, update, delete) and
+// bulkWrite: the write error list of their replies, the batch size rule,
+// `ordered`, and the per-document insert and per-statement delete that both
+// the classic commands and bulkWrite run.
 #pragma once
 
 #include <bson/bson.h>
@@ -7,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "base/bson.h"
 #include "base/status.h"
 #include "commands/command.h"
+#include "storage/collection.h"
 
 namespace basalt::commands {
 
@@ -29,5 +33,24 @@ StatusWith<bool> OrderedArgument(const CommandInvocation& cmd);
 
 // A number as mongod's messages print a double: integral values without a fraction.
 std::string FormatNumber(double value);
+
+// Prepares `doc` as mongod's fixDocumentForInsert does and stores it in
+// `coll` without a journal sync (callers sync once per batch). Failures are
+// the statement's write error (BadValue for a bad _id, DuplicateKey, ...).
+Status InsertDocument(storage::Collection& coll, const bson_t* doc);
+
+// One delete statement: `query_view` views the caller's bytes, `hint` is
+// {$hint: "name"} or a key pattern (empty for none).
+struct DeleteOp {
+  BsonView query_view;
+  bool multi;
+  Bson hint;
+};
+
+// Deletes the documents `op` matches (one unless multi); returns how many.
+// A document changed between being read and being deleted is re-read and
+// deleted only if it still matches, as mongod re-checks after a write conflict.
+StatusWith<int64_t> ExecuteDelete(OperationContext& ctx, const std::string& db,
+                                  const std::string& coll_name, const DeleteOp& op);
 
 }  // namespace basalt::commands

@@ -31,7 +31,7 @@ test('hello describes a writable standalone with mongod limits', async () => {
   assert.equal(hello.maxMessageSizeBytes, 48000000);
   assert.equal(hello.maxWriteBatchSize, 100000);
   assert.equal(hello.minWireVersion, 0);
-  assert.equal(hello.maxWireVersion, 21);
+  assert.equal(hello.maxWireVersion, 25);
   assert.equal(hello.logicalSessionTimeoutMinutes, 30);
   assert.equal(hello.readOnly, false);
   assert.ok(hello.localTime instanceof Date);
@@ -65,15 +65,15 @@ test('an unknown command fails with CommandNotFound', async () => {
 
 test('buildInfo reports the version drivers gate features on', async () => {
   const info = await client.db('admin').command({ buildInfo: 1 });
-  assert.equal(info.version, '7.0.0');
-  assert.deepEqual(info.versionArray, [7, 0, 0, 0]);
+  assert.equal(info.version, '8.0.0');
+  assert.deepEqual(info.versionArray, [8, 0, 0, 0]);
   assert.equal(info.maxBsonObjectSize, 16 * 1024 * 1024);
   assert.equal(info.bits, 64);
 });
 
 test('getParameter returns * and featureCompatibilityVersion, rejects unknown ones', async () => {
   const all = await client.db('admin').command({ getParameter: '*' });
-  assert.deepEqual(all.featureCompatibilityVersion, { version: '7.0' });
+  assert.deepEqual(all.featureCompatibilityVersion, { version: '8.0' });
   const fcv = await client.db('admin').command({ getParameter: 1, featureCompatibilityVersion: 1 });
   assert.deepEqual(Object.keys(fcv), ['featureCompatibilityVersion', 'ok']);
   await assert.rejects(client.db('admin').command({ getParameter: 1, noSuchParam: 1 }), (err) => {
@@ -139,7 +139,7 @@ test('mongosh helpers: db.version(), db.serverStatus(), show dbs', () => {
       'print(Array.isArray(r.databases))',
   );
   assert.equal(result.status, 0, result.stderr);
-  assert.deepEqual(result.stdout.trim().split('\n'), ['7.0.0', 'true', 'true', 'true']);
+  assert.deepEqual(result.stdout.trim().split('\n'), ['8.0.0', 'true', 'true', 'true']);
   const show = mongosh(server.uri, 'show dbs');
   assert.equal(show.status, 0, show.stderr + show.stdout);
   assert.equal(show.stderr, '');

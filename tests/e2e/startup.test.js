@@ -17,7 +17,7 @@ function run(args) {
 test('--version and --help print and exit 0', () => {
   const version = run(['--version']);
   assert.equal(version.status, 0);
-  assert.match(version.stdout, /^basaltd version v\d+\.\d+\.\d+ \(MongoDB 7\.0\.0 compatible\)$/m);
+  assert.match(version.stdout, /^basaltd version v\d+\.\d+\.\d+ \(MongoDB 8\.0\.0 compatible\)$/m);
   const help = run(['--help']);
   assert.equal(help.status, 0);
   for (const flag of ['--port', '--bind_ip', '--dbpath', '--config', '--logpath', '--quiet']) {

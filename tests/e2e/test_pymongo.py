@@ -29,9 +29,9 @@ class HandshakeTest(unittest.TestCase):
     def test_hello(self):
         hello = self.client.admin.command("hello")
         self.assertIs(hello["isWritablePrimary"], True)
-        self.assertEqual(hello["maxWireVersion"], 21)
+        self.assertEqual(hello["maxWireVersion"], 25)
         self.assertEqual(hello["maxBsonObjectSize"], 16 * 1024 * 1024)
-        self.assertEqual(self.client.server_info()["version"], "7.0.0")
+        self.assertEqual(self.client.server_info()["version"], "8.0.0")
 
     def test_unknown_command(self):
         with self.assertRaises(OperationFailure) as ctx:

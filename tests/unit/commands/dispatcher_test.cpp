@@ -47,7 +47,7 @@ TEST_CASE("command names are case-sensitive except for mongod's aliases") {
         std::string::npos);
   CHECK(f.Run(R"({"ismaster": 1, "$db": "admin"})").ToJson().find("\"ismaster\" : true") !=
         std::string::npos);
-  CHECK(f.Run(R"({"buildinfo": 1, "$db": "admin"})").ToJson().find("\"version\" : \"7.0.0\"") !=
+  CHECK(f.Run(R"({"buildinfo": 1, "$db": "admin"})").ToJson().find("\"version\" : \"8.0.0\"") !=
         std::string::npos);
 }
 
