@@ -1,4 +1,4 @@
-// explain for find and count: the plan the query layer chose, shaped as
+// explain for find, count and distinct: the plan the query layer chose, shaped as
 // mongod 7.0's explain output (queryPlanner.winningPlan with IDHACK, IXSCAN,
 // FETCH, COLLSCAN, SKIP, LIMIT stages; executionStats with nReturned,
 // totalKeysExamined, totalDocsExamined, executionTimeMillis), so users can
@@ -71,7 +71,10 @@ void AppendAccessStage(const query::FindPlan& plan, const bson_t* filter, bson_t
 
 // The access stage, under a blocking SORT stage when the find sorts.
 void AppendSortOverAccess(const ReadRequest& req, const query::FindPlan& plan, bson_t* out) {
-  if (!req.options.sort) return AppendAccessStage(plan, req.filter.get(), out);
+  // An index scan in the sort's order needs no blocking SORT stage.
+  if (!req.options.sort || plan.provides_sort) {
+    return AppendAccessStage(plan, req.filter.get(), out);
+  }
   AppendUtf8(out, "stage", "SORT");
   BSON_APPEND_DOCUMENT(out, "sortPattern", req.sort_spec.get());
   BSON_APPEND_INT64(out, "memLimit", query::SorterOptions::kDefaultMaxMemoryBytes);
@@ -132,6 +135,8 @@ Status RunExplain(OperationContext& op, const CommandInvocation& cmd, bson_t* re
     parsed = ParseFindRequest(inner_cmd);
   } else if (inner_cmd.name == "count") {
     parsed = ParseCountRequest(inner_cmd);
+  } else if (inner_cmd.name == "distinct") {
+    parsed = ParseDistinctRequest(inner_cmd);
   } else {
     return Status(ErrorCodes::CommandNotFound,
                   "Explain failed due to unknown command: " + std::string(inner_cmd.name));
@@ -140,8 +145,7 @@ Status RunExplain(OperationContext& op, const CommandInvocation& cmd, bson_t* re
   ReadRequest& req = parsed.value();
 
   auto started = std::chrono::steady_clock::now();
-  auto executor =
-      MakeFindExecutor(op, cmd.db, req.collection, req.filter.get(), req.hint.get(), req.options);
+  auto executor = MakeReadExecutor(op, cmd.db, req);
   if (!executor.ok()) return executor.status();
   query::FindExecutor& exec = *executor.value();
   if (verbosity.value() != Verbosity::kQueryPlanner) {

@@ -61,8 +61,7 @@ Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply
   ReadRequest& req = parsed.value();
   op.service.opcounters.query.fetch_add(1, std::memory_order_relaxed);
 
-  auto executor =
-      MakeFindExecutor(op, cmd.db, req.collection, req.filter.get(), req.hint.get(), req.options);
+  auto executor = MakeReadExecutor(op, cmd.db, req);
   if (!executor.ok()) return executor.status();
   CursorState state;
   state.ns = cmd.db + "." + req.collection;
@@ -193,8 +192,7 @@ Status RunCount(OperationContext& op, const CommandInvocation& cmd, bson_t* repl
     n = std::max<int64_t>(0, n - req.options.skip);
     if (limit > 0) n = std::min(n, limit);
   } else {
-    auto executor =
-        MakeFindExecutor(op, cmd.db, req.collection, req.filter.get(), req.hint.get(), req.options);
+    auto executor = MakeReadExecutor(op, cmd.db, req);
     if (!executor.ok()) return executor.status();
     Bson doc;
     while (true) {

@@ -9,11 +9,19 @@
 #include "base/status.h"
 #include "commands/command.h"
 #include "query/find_executor.h"
+#include "query/find_plan.h"
 
 namespace basalt::commands {
 
 // An executor over `db`.`collection` (which may not exist: no results)
-// yielding the documents `filter` matches, planned with `hint` (nullable).
+// yielding the documents the request's filter matches, planned from the
+// whole request (hint, sort, min/max).
+StatusWith<std::unique_ptr<query::FindExecutor>> MakeFindExecutor(
+    OperationContext& op, const std::string& db, const std::string& collection,
+    const query::FindPlanRequest& request, const query::FindOptions& options);
+
+// The same for a filter and a hint (nullable); the plan may use an index for
+// `options.sort`.
 StatusWith<std::unique_ptr<query::FindExecutor>> MakeFindExecutor(
     OperationContext& op, const std::string& db, const std::string& collection,
     const bson_t* filter, const bson_t* hint, const query::FindOptions& options);

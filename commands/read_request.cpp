@@ -2,6 +2,8 @@
 
 #include "commands/command_util.h"
 #include "commands/query_args.h"
+#include "commands/query_exec.h"
+#include "query/matcher.h"
 
 namespace basalt::commands {
 namespace {
@@ -87,19 +89,18 @@ StatusWith<ReadRequest> ParseFindRequest(const CommandInvocation& cmd) {
   auto no_timeout = BoolArgument(cmd, "noCursorTimeout", false);
   if (!no_timeout.ok()) return no_timeout.status();
   req.no_cursor_timeout = no_timeout.value();
-  // Accepted by name but not implemented yet: refused rather than ignored.
-  for (const char* option : {"returnKey", "showRecordId"}) {
-    auto flag = BoolArgument(cmd, option, false);
-    if (!flag.ok()) return flag.status();
-    if (flag.value()) {
-      return Status(ErrorCodes::NotImplemented, std::string(option) + " is not supported yet");
-    }
-  }
-  for (const char* option : {"min", "max"}) {
-    if (FindField(cmd.body, option)) {
-      return Status(ErrorCodes::NotImplemented, std::string(option) + " is not supported yet");
-    }
-  }
+  auto return_key = BoolArgument(cmd, "returnKey", false);
+  if (!return_key.ok()) return return_key.status();
+  req.options.return_key = return_key.value();
+  auto show_record_id = BoolArgument(cmd, "showRecordId", false);
+  if (!show_record_id.ok()) return show_record_id.status();
+  req.options.show_record_id = show_record_id.value();
+  auto min = ObjectArgument(cmd, "min");
+  if (!min.ok()) return min.status();
+  req.min = std::move(min.value());
+  auto max = ObjectArgument(cmd, "max");
+  if (!max.ok()) return max.status();
+  req.max = std::move(max.value());
   for (const char* unsupported : {"tailable", "awaitData"}) {
     auto flag = BoolArgument(cmd, unsupported, false);
     if (!flag.ok()) return flag.status();
@@ -129,6 +130,41 @@ StatusWith<ReadRequest> ParseCountRequest(const CommandInvocation& cmd) {
     if (limit > 0) req.options.limit = limit;
   }
   return req;
+}
+
+StatusWith<ReadRequest> ParseDistinctRequest(const CommandInvocation& cmd) {
+  auto coll = CollectionArgument(cmd);
+  if (!coll.ok()) return coll.status();
+  if (Status s = CheckKnownFields(cmd, {"key", "query", "collation", "hint"}); !s.ok()) return s;
+  if (Status s = RefuseCollation(cmd); !s.ok()) return s;
+  ReadRequest req;
+  req.collection = coll.value();
+  auto key = FindField(cmd.body, "key");
+  if (!key) return Status(40414, "BSON field 'distinct.key' is missing but a required field");
+  if (!BSON_ITER_HOLDS_UTF8(&*key)) return WrongType(cmd, "key", bson_iter_type(&*key), "string");
+  req.distinct_key = std::string(Utf8Of(&*key));
+  auto query = ObjectArgument(cmd, "query");
+  if (!query.ok()) return query.status();
+  req.filter = std::move(query.value());
+  auto hint = HintArgument(cmd);
+  if (!hint.ok()) return hint.status();
+  req.hint = std::move(hint.value());
+  auto deadline = DeadlineArgument(cmd);
+  if (!deadline.ok()) return deadline.status();
+  req.options.deadline = deadline.value();
+  return req;
+}
+
+StatusWith<std::unique_ptr<query::FindExecutor>> MakeReadExecutor(OperationContext& op,
+                                                                  const std::string& db,
+                                                                  const ReadRequest& req) {
+  query::FindPlanRequest plan_request;
+  plan_request.filter = req.filter.get();
+  plan_request.hint = req.hint.get();
+  plan_request.sort = req.options.sort ? &*req.options.sort : nullptr;
+  plan_request.min = req.min.get();
+  plan_request.max = req.max.get();
+  return MakeFindExecutor(op, db, req.collection, plan_request, req.options);
 }
 
 }  // namespace basalt::commands

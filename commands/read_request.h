@@ -2,6 +2,7 @@
 // explain, which runs the same request to describe its plan.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,11 @@ struct ReadRequest {
   std::optional<int64_t> batch_size;
   bool single_batch = false;
   bool no_cursor_timeout = false;
+  // find's min/max index keys (empty when absent); they need a hint.
+  Bson min;
+  Bson max;
+  // distinct only: the field whose values are collected.
+  std::string distinct_key;
 };
 
 // Parses a find command body with mongod's validation and messages.
@@ -29,5 +35,15 @@ StatusWith<ReadRequest> ParseFindRequest(const CommandInvocation& cmd);
 
 // Parses a count command body ({count, query, limit, skip, hint}).
 StatusWith<ReadRequest> ParseCountRequest(const CommandInvocation& cmd);
+
+// Parses a distinct command body ({distinct, key, query, hint}).
+StatusWith<ReadRequest> ParseDistinctRequest(const CommandInvocation& cmd);
+
+// The executor for a parsed request over `db`: unlike MakeFindExecutor, its
+// plan also weighs the sort (an index in sort order saves the blocking sort)
+// and min/max.
+StatusWith<std::unique_ptr<query::FindExecutor>> MakeReadExecutor(OperationContext& op,
+                                                                  const std::string& db,
+                                                                  const ReadRequest& req);
 
 }  // namespace basalt::commands

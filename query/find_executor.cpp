@@ -3,6 +3,13 @@
 #include "storage/key_string.h"
 
 namespace basalt::query {
+namespace {
+
+// returnKey's key rides through an in-memory sort under this field, which no
+// sort or filter path can name ($-prefixed), and is taken off before output.
+constexpr const char* kKeyField = "$basaltReturnKey";
+
+}  // namespace
 
 FindExecutor::FindExecutor(std::shared_ptr<storage::Collection> collection, FindPlan plan,
                            std::unique_ptr<Matcher> matcher, FindOptions options)
@@ -46,15 +53,27 @@ StatusWith<bool> FindExecutor::NextCandidate(Bson* out) {
       return more;
     }
     case Kind::kIndexScan: {
-      if (!index_) {
-        auto cursor = collection_->ScanIndex(plan_.index->name(), plan_.bounds, plan_.forward);
-        if (!cursor.ok()) return cursor.status();
-        index_ = std::move(cursor.value());
-      }
+      const auto& intervals = plan_.intervals;
+      size_t count = intervals.empty() ? 1 : intervals.size();
       while (true) {
+        if (!index_) {
+          if (interval_ >= count) return false;
+          // Backward scans take the intervals last to first, so that the
+          // whole scan runs in (reverse) index order.
+          size_t i = plan_.forward ? interval_ : count - 1 - interval_;
+          ++interval_;
+          const storage::IndexBounds& bounds = intervals.empty() ? plan_.bounds : intervals[i];
+          auto cursor = collection_->ScanIndex(plan_.index->name(), bounds, plan_.forward);
+          if (!cursor.ok()) return cursor.status();
+          index_ = std::move(cursor.value());
+        }
         storage::IndexEntry entry;
         auto more = index_->Next(&entry);
-        if (!more.ok() || !more.value()) return more;
+        if (!more.ok()) return more;
+        if (!more.value()) {
+          index_.reset();
+          continue;
+        }
         ++stats_.keys_examined;
         if (plan_.dedupe) {
           bson_iter_t id;
@@ -65,6 +84,7 @@ StatusWith<bool> FindExecutor::NextCandidate(Bson* out) {
           }
         }
         ++stats_.docs_examined;
+        entry_key_ = std::move(entry.key);
         *out = std::move(entry.doc);
         return true;
       }
@@ -78,8 +98,69 @@ StatusWith<bool> FindExecutor::NextMatch(Bson* out) {
     if (Status s = CheckDeadline(); !s.ok()) return s;
     auto more = NextCandidate(out);
     if (!more.ok() || !more.value()) return more;
-    if (!matcher_ || matcher_->Matches(out->get())) return true;
+    if (matcher_ && !matcher_->Matches(out->get())) continue;
+    if (options_.return_key && SortsInMemory()) {
+      // The entry is gone once sorted: keep its key with the document.
+      Bson key;
+      CurrentKey(&key);
+      BSON_APPEND_DOCUMENT(out->get(), kKeyField, key.get());
+    }
+    return true;
   }
+}
+
+bool FindExecutor::SortsInMemory() const {
+  return options_.sort && !options_.sort->empty() && !plan_.provides_sort;
+}
+
+void FindExecutor::CurrentKey(Bson* out) const {
+  using Kind = FindPlan::Kind;
+  if (plan_.kind == Kind::kIdLookup) {
+    // mongod's IDHACK reports the _id index key.
+    bson_iter_t id;
+    if (bson_iter_init_find(&id, plan_.id_value.get(), "_id")) {
+      bson_append_iter(out->get(), "_id", 3, &id);
+    }
+    return;
+  }
+  if (plan_.kind != Kind::kIndexScan || entry_key_.empty()) return;  // {} without an index
+  Status s =
+      storage::DecodeKey(entry_key_, plan_.index->fields(), plan_.index->descending(), out->get());
+  if (!s.ok()) *out = Bson();
+}
+
+Status FindExecutor::Decorate(Bson* doc) const {
+  if (options_.return_key) {
+    Bson key;
+    bson_iter_t carried;
+    if (bson_iter_init_find(&carried, doc->get(), kKeyField) &&
+        BSON_ITER_HOLDS_DOCUMENT(&carried)) {
+      uint32_t len = 0;
+      const uint8_t* data = nullptr;
+      bson_iter_document(&carried, &len, &data);
+      bson_t view;
+      bson_init_static(&view, data, len);
+      bson_concat(key.get(), &view);
+    } else {
+      CurrentKey(&key);
+    }
+    if (options_.show_record_id) {
+      bson_iter_t id;
+      if (bson_iter_init_find(&id, doc->get(), "_id")) {
+        bson_append_iter(key.get(), "$recordId", -1, &id);
+      }
+    }
+    *doc = std::move(key);
+    return Status::OK();
+  }
+  bson_iter_t id;
+  bool has_id = options_.show_record_id && bson_iter_init_find(&id, doc->get(), "_id");
+  Bson record_id;
+  // Taken before the projection, which may drop _id.
+  if (has_id) bson_append_iter(record_id.get(), "$recordId", -1, &id);
+  if (Status s = Project(doc); !s.ok()) return s;
+  if (has_id) bson_concat(doc->get(), record_id.get());
+  return Status::OK();
 }
 
 Status FindExecutor::Sort() {
@@ -119,7 +200,7 @@ Status FindExecutor::Project(Bson* doc) const {
 
 StatusWith<bool> FindExecutor::Next(Bson* out) {
   if (options_.limit && *options_.limit > 0 && stats_.returned >= *options_.limit) return false;
-  if (options_.sort && !options_.sort->empty() && !sorter_) {
+  if (SortsInMemory() && !sorter_) {
     if (Status s = Sort(); !s.ok()) return s;
   }
   while (true) {
@@ -130,7 +211,7 @@ StatusWith<bool> FindExecutor::Next(Bson* out) {
       ++skipped_;
       continue;
     }
-    if (Status s = Project(&doc); !s.ok()) return s;
+    if (Status s = Decorate(&doc); !s.ok()) return s;
     ++stats_.returned;
     *out = std::move(doc);
     return true;

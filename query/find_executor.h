@@ -33,6 +33,11 @@ struct FindOptions {
   // A sort over the memory limit spills to files in temp_dir instead of failing.
   bool allow_disk_use = false;
   std::string temp_dir;
+  // find's returnKey: each result is the index key it was found through
+  // ({} without an index), in place of the document and its projection.
+  bool return_key = false;
+  // find's showRecordId: adds $recordId (Basalt's record id is the _id).
+  bool show_record_id = false;
 };
 
 // What explain's executionStats reports.
@@ -61,6 +66,11 @@ class FindExecutor : public DocumentStream {
   // Feeds every match to the sorter (on the first Next of a sorted find).
   Status Sort();
   Status Project(Bson* doc) const;
+  // The {field: value} key of the entry the last candidate came through.
+  void CurrentKey(Bson* out) const;
+  // returnKey and showRecordId, on a document about to be returned.
+  Status Decorate(Bson* doc) const;
+  bool SortsInMemory() const;
   Status CheckDeadline();
 
   std::shared_ptr<storage::Collection> collection_;
@@ -73,6 +83,8 @@ class FindExecutor : public DocumentStream {
   bool id_lookup_done_ = false;
   std::unique_ptr<storage::RecordCursor> records_;
   std::unique_ptr<storage::IndexCursor> index_;
+  size_t interval_ = 0;                       // intervals opened so far
+  std::string entry_key_;                     // the last index entry's key, for returnKey
   std::unordered_set<std::string> seen_ids_;  // KeyStrings of _ids met, when deduping
   std::unique_ptr<Sorter> sorter_;
   int64_t skipped_ = 0;

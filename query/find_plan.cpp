@@ -1,9 +1,11 @@
 #include "query/find_plan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
 
+#include "query/sort.h"
 #include "storage/key_string.h"
 
 namespace basalt::query {
@@ -16,7 +18,18 @@ struct FieldConditions {
   bool lower_inclusive = true;
   std::optional<bson_iter_t> upper;  // $lt / $lte
   bool upper_inclusive = true;
+  // $in whose values are all boundable: a union of points.
+  std::optional<std::vector<bson_iter_t>> in;
 };
+
+using Conditions = std::map<std::string, FieldConditions, std::less<>>;
+
+// Past this many points (the product of $in sizes) an index scan is not
+// worth building; the field then constrains nothing.
+constexpr size_t kMaxIntervals = 4096;
+
+// The values of an $in array, if every one can be a point bound.
+std::optional<std::vector<bson_iter_t>> InValues(const bson_iter_t* array);
 
 // Scalars whose index keys are exactly the value's: arrays, objects, null and
 // regexes match more than their own key (array elements, missing fields,
@@ -46,8 +59,21 @@ bool IsOperatorDocument(const bson_iter_t* it) {
   return bson_iter_next(&child) && bson_iter_key(&child)[0] == '$';
 }
 
-std::map<std::string, FieldConditions, std::less<>> CollectConditions(const bson_t* filter) {
-  std::map<std::string, FieldConditions, std::less<>> out;
+std::optional<std::vector<bson_iter_t>> InValues(const bson_iter_t* array) {
+  std::vector<bson_iter_t> values;
+  bson_iter_t element;
+  bson_iter_recurse(array, &element);
+  while (bson_iter_next(&element)) {
+    // null also matches missing fields and arrays match their elements:
+    // such an $in needs more than point bounds, so it gives none.
+    if (!IsBoundable(&element)) return std::nullopt;
+    values.push_back(element);
+  }
+  return values;
+}
+
+Conditions CollectConditions(const bson_t* filter) {
+  Conditions out;
   bson_iter_t it;
   if (!filter || !bson_iter_init(&it, filter)) return out;
   while (bson_iter_next(&it)) {
@@ -61,6 +87,10 @@ std::map<std::string, FieldConditions, std::less<>> CollectConditions(const bson
     bson_iter_recurse(&it, &op);
     while (bson_iter_next(&op)) {
       std::string_view name = KeyOf(&op);
+      if (name == "$in" && BSON_ITER_HOLDS_ARRAY(&op)) {
+        if (auto values = InValues(&op)) out[std::string(field)].in = std::move(values);
+        continue;
+      }
       if (!IsBoundable(&op)) continue;
       FieldConditions& c = out[std::string(field)];
       if (name == "$eq") c.eq = op;
@@ -137,52 +167,135 @@ void AppendBracketEnd(std::string* out, const bson_iter_t* it, bool descending) 
   storage::AppendKeyValue(out, &vi, descending);
 }
 
-// Builds bounds over `index` from the conditions: equalities on a prefix of
-// its fields, then optionally a range on the next one. Returns the number of
-// fields constrained (0: the index is of no use).
-int BuildBounds(const storage::IndexSpec& index,
-                const std::map<std::string, FieldConditions, std::less<>>& conditions,
-                storage::IndexBounds* bounds) {
-  std::string prefix;
+// Builds intervals over `index` from the conditions: equalities (or $in
+// unions) on a prefix of its fields, then optionally a range on the next one.
+// Returns the number of fields constrained (0: the index is of no use).
+int BuildIntervals(const storage::IndexSpec& index, const Conditions& conditions,
+                   std::vector<storage::IndexBounds>* intervals) {
+  std::vector<std::string> prefixes(1);
   int used = 0;
   const auto& fields = index.fields();
+  auto finish_points = [&] {
+    if (used == 0) return;
+    // Sorted and unique, so that the scan meets keys in index order once.
+    std::sort(prefixes.begin(), prefixes.end());
+    prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+    for (auto& prefix : prefixes) intervals->push_back(storage::IndexBounds::Point(prefix));
+  };
   for (size_t i = 0; i < fields.size(); ++i) {
     auto found = conditions.find(fields[i]);
     if (found == conditions.end()) break;
     const FieldConditions& c = found->second;
     bool desc = index.descending()[i];
     if (c.eq) {
-      storage::AppendKeyValue(&prefix, &*c.eq, desc);
+      for (auto& prefix : prefixes) storage::AppendKeyValue(&prefix, &*c.eq, desc);
+      ++used;
+      continue;
+    }
+    if (c.in && !c.in->empty() && prefixes.size() * c.in->size() <= kMaxIntervals) {
+      std::vector<std::string> product;
+      for (const auto& prefix : prefixes) {
+        for (const auto& value : *c.in) {
+          std::string key = prefix;
+          storage::AppendKeyValue(&key, &value, desc);
+          product.push_back(std::move(key));
+        }
+      }
+      prefixes = std::move(product);
       ++used;
       continue;
     }
     if (!c.lower && !c.upper) break;
     // A range on this field: [lower, upper] in value order, within one type bracket.
-    std::string lo = prefix, hi = prefix;
-    bool lo_incl = true, hi_incl = false;
-    const bson_iter_t* typed = c.lower ? &*c.lower : &*c.upper;
-    if (c.lower) {
-      storage::AppendKeyValue(&lo, &*c.lower, desc);
-      lo_incl = c.lower_inclusive;
-    } else {
-      AppendBracketStart(&lo, typed, desc);
+    for (const auto& prefix : prefixes) {
+      std::string lo = prefix, hi = prefix;
+      bool lo_incl = true, hi_incl = false;
+      const bson_iter_t* typed = c.lower ? &*c.lower : &*c.upper;
+      if (c.lower) {
+        storage::AppendKeyValue(&lo, &*c.lower, desc);
+        lo_incl = c.lower_inclusive;
+      } else {
+        AppendBracketStart(&lo, typed, desc);
+      }
+      if (c.upper) {
+        storage::AppendKeyValue(&hi, &*c.upper, desc);
+        hi_incl = c.upper_inclusive;
+      } else {
+        AppendBracketEnd(&hi, typed, desc);
+      }
+      // A descending field stores inverted bytes: value order runs backwards.
+      if (desc) {
+        std::swap(lo, hi);
+        std::swap(lo_incl, hi_incl);
+      }
+      intervals->push_back(storage::IndexBounds{lo, lo_incl, hi, hi_incl});
     }
-    if (c.upper) {
-      storage::AppendKeyValue(&hi, &*c.upper, desc);
-      hi_incl = c.upper_inclusive;
-    } else {
-      AppendBracketEnd(&hi, typed, desc);
-    }
-    // A descending field stores inverted bytes: value order runs backwards.
-    if (desc) {
-      std::swap(lo, hi);
-      std::swap(lo_incl, hi_incl);
-    }
-    *bounds = storage::IndexBounds{lo, lo_incl, hi, hi_incl};
+    // Distinct prefixes keep the ranges disjoint; order them as the index is.
+    std::sort(intervals->begin(), intervals->end(),
+              [](const auto& a, const auto& b) { return a.start < b.start; });
     return used + 1;
   }
-  if (used > 0) *bounds = storage::IndexBounds::Point(prefix);
+  finish_points();
   return used;
+}
+
+// How many leading fields of `index` the filter fixes to a single value.
+size_t EqualityPrefix(const storage::IndexSpec& index, const Conditions& conditions) {
+  size_t k = 0;
+  for (; k < index.fields().size(); ++k) {
+    auto found = conditions.find(index.fields()[k]);
+    if (found == conditions.end() || !found->second.eq) break;
+  }
+  return k;
+}
+
+// Whether scanning `index` (with its first `k` fields fixed by equalities)
+// yields documents in `sort` order, and in which direction. Sort fields fixed
+// by those equalities are constant, so they are skipped, as mongod does; the
+// rest must be the next index fields, all in the index's directions or all
+// reversed.
+bool IndexGivesSort(const storage::IndexSpec& index, size_t k, const SortPattern& sort,
+                    bool* forward) {
+  const auto& fields = index.fields();
+  auto fixed = [&](const std::string& field) {
+    return std::find(fields.begin(), fields.begin() + k, field) != fields.begin() + k;
+  };
+  size_t next = k;
+  std::optional<bool> same;
+  for (size_t i = 0; i < sort.size(); ++i) {
+    if (fixed(sort.fields()[i])) continue;
+    if (next >= fields.size() || fields[next] != sort.fields()[i]) return false;
+    bool agrees = index.descending()[next] == sort.descending()[i];
+    if (same && *same != agrees) return false;
+    same = agrees;
+    ++next;
+  }
+  *forward = same.value_or(true);
+  return true;
+}
+
+// The exact key prefix of the first `k` fields (all equalities).
+std::string EqualityKey(const storage::IndexSpec& index, const Conditions& conditions, size_t k) {
+  std::string key;
+  for (size_t i = 0; i < k; ++i) {
+    storage::AppendKeyValue(&key, &*conditions.find(index.fields()[i])->second.eq,
+                            index.descending()[i]);
+  }
+  return key;
+}
+
+// Encodes a min/max document as a full key of `index`: its fields must be the
+// key pattern's, in order (mongod's indexCompatibleMaxMin).
+bool EncodeMinMax(const storage::IndexSpec& index, const bson_t* doc, std::string* key) {
+  bson_iter_t it;
+  if (!bson_iter_init(&it, doc)) return false;
+  size_t i = 0;
+  while (bson_iter_next(&it)) {
+    if (i >= index.fields().size() || index.fields()[i] != KeyOf(&it)) return false;
+    storage::AppendKeyValue(key, &it, index.descending()[i]);
+    ++i;
+  }
+  return i == index.fields().size();
 }
 
 StatusWith<std::shared_ptr<const storage::IndexSpec>> ResolveHint(
@@ -218,15 +331,74 @@ const char* PlanStageName(const FindPlan& plan) {
   return "COLLSCAN";
 }
 
+namespace {
+
+void SetIntervals(FindPlan* plan, std::vector<storage::IndexBounds> intervals) {
+  plan->intervals = std::move(intervals);
+  plan->bounds = plan->intervals.front();
+}
+
+// min/max: a scan of the hinted index from min (inclusive) to max (exclusive).
+Status PlanMinMax(const storage::Collection& collection, const FindPlanRequest& request,
+                  FindPlan* plan) {
+  bool has_hint = request.hint && !bson_empty(request.hint);
+  bson_iter_t natural;
+  if (!has_hint || bson_iter_init_find(&natural, request.hint, "$natural")) {
+    return Status(ErrorCodes::Error(51173),
+                  "When using min()/max() a hint of which index to use must be provided");
+  }
+  auto index = ResolveHint(collection, request.hint);
+  if (!index.ok()) return index.status();
+  const storage::IndexSpec& spec = *index.value();
+  std::string lo, hi;
+  bool has_min = request.min && !bson_empty(request.min);
+  bool has_max = request.max && !bson_empty(request.max);
+  if ((has_min && !EncodeMinMax(spec, request.min, &lo)) ||
+      (has_max && !EncodeMinMax(spec, request.max, &hi))) {
+    return Status(ErrorCodes::Error(51174), "The index chosen is not compatible with min/max");
+  }
+  // Both keys are in the index's own order, so bytes compare as the index does.
+  if (has_min && has_max && lo >= hi) {
+    return Status(ErrorCodes::Error(51175),
+                  "The value provided for min() does not come before the value provided for "
+                  "max() in the hinted index");
+  }
+  plan->kind = FindPlan::Kind::kIndexScan;
+  plan->index = index.value();
+  // An empty side stays open, as mongod fills it with MinKey/MaxKey.
+  SetIntervals(plan, {storage::IndexBounds{lo, true, hi, false}});
+  plan->dedupe = true;
+  plan->min_max = true;
+  return Status::OK();
+}
+
+}  // namespace
+
 StatusWith<FindPlan> ChooseFindPlan(const storage::Collection* collection, const bson_t* filter,
                                     const bson_t* hint) {
+  FindPlanRequest request;
+  request.filter = filter;
+  request.hint = hint;
+  return ChooseFindPlan(collection, request);
+}
+
+StatusWith<FindPlan> ChooseFindPlan(const storage::Collection* collection,
+                                    const FindPlanRequest& request) {
   FindPlan plan;
+  bool min_max =
+      (request.min && !bson_empty(request.min)) || (request.max && !bson_empty(request.max));
   if (!collection) {
     plan.kind = FindPlan::Kind::kEof;
     return plan;
   }
-  auto conditions = CollectConditions(filter);
+  if (min_max) {
+    if (Status s = PlanMinMax(*collection, request, &plan); !s.ok()) return s;
+    return plan;
+  }
+  auto conditions = CollectConditions(request.filter);
+  const SortPattern* sort = request.sort && !request.sort->empty() ? request.sort : nullptr;
 
+  const bson_t* hint = request.hint;
   if (hint && !bson_empty(hint)) {
     bson_iter_t natural;
     if (bson_iter_init_find(&natural, hint, "$natural")) {
@@ -238,10 +410,18 @@ StatusWith<FindPlan> ChooseFindPlan(const storage::Collection* collection, const
     if (!index.ok()) return index.status();
     plan.kind = FindPlan::Kind::kIndexScan;
     plan.index = index.value();
-    if (BuildBounds(*plan.index, conditions, &plan.bounds) == 0) {
-      plan.bounds = storage::IndexBounds::All();
-    }
     plan.dedupe = true;
+    std::vector<storage::IndexBounds> intervals;
+    int used = BuildIntervals(*plan.index, conditions, &intervals);
+    size_t k = EqualityPrefix(*plan.index, conditions);
+    bool forward = true;
+    // Only equalities in the bounds: the scan order is the sort's (see below).
+    if (sort && static_cast<size_t>(used) == k && IndexGivesSort(*plan.index, k, *sort, &forward)) {
+      plan.provides_sort = true;
+      plan.forward = forward;
+    }
+    if (used == 0) intervals = {storage::IndexBounds::All()};
+    SetIntervals(&plan, std::move(intervals));
     return plan;
   }
 
@@ -252,19 +432,54 @@ StatusWith<FindPlan> ChooseFindPlan(const storage::Collection* collection, const
   }
 
   int best = 0;
-  for (const auto& index : collection->ListIndexes()) {
+  const auto indexes = collection->ListIndexes();
+  for (const auto& index : indexes) {
     // Hidden indexes are not used to answer queries; a partial index holds
     // only some documents, so it could miss matches the filter allows.
     if (index->hidden() || index->partial_filter()) continue;
-    storage::IndexBounds bounds;
-    int used = BuildBounds(*index, conditions, &bounds);
+    std::vector<storage::IndexBounds> intervals;
+    int used = BuildIntervals(*index, conditions, &intervals);
     // A sparse index lacks documents missing its fields; bounds on a
     // present value never need those.
     if (used > best) {
       best = used;
       plan.kind = FindPlan::Kind::kIndexScan;
       plan.index = index;
-      plan.bounds = std::move(bounds);
+      SetIntervals(&plan, std::move(intervals));
+    }
+  }
+
+  // An index whose order is the sort's, as bounded as the best plan above,
+  // saves the blocking sort. Its bounds may fix only the equality prefix:
+  // Basalt does not track which indexes are multikey, and a range or $in
+  // over a sort field would meet an array's document at its first key
+  // inside the bounds rather than at the array's smallest (or largest)
+  // element, where mongod's sort places it. Over the whole field the first
+  // key met is exactly that sort key, multikey or not. Sparse indexes lack
+  // documents and cannot provide a sort, as in mongod.
+  if (sort) {
+    std::shared_ptr<const storage::IndexSpec> sorting;
+    size_t sorting_k = 0;
+    bool sorting_forward = true;
+    for (const auto& index : indexes) {
+      if (index->hidden() || index->partial_filter() || index->sparse()) continue;
+      size_t k = EqualityPrefix(*index, conditions);
+      bool forward = true;
+      if (static_cast<int>(k) < best || !IndexGivesSort(*index, k, *sort, &forward)) continue;
+      if (!sorting || k > sorting_k) {
+        sorting = index;
+        sorting_k = k;
+        sorting_forward = forward;
+      }
+    }
+    if (sorting) {
+      plan.kind = FindPlan::Kind::kIndexScan;
+      plan.index = sorting;
+      plan.forward = sorting_forward;
+      plan.provides_sort = true;
+      SetIntervals(&plan, {sorting_k == 0 ? storage::IndexBounds::All()
+                                          : storage::IndexBounds::Point(
+                                                EqualityKey(*sorting, conditions, sorting_k))});
     }
   }
   // Even a unique index yields a document once per key it holds (multikey),

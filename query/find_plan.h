@@ -1,7 +1,7 @@
 // Choosing how to read a find's candidate documents: a point lookup by _id,
-// an index scan over bounds derived from the filter, or a collection scan.
-// The plan only narrows what is read; the filter is still applied to every
-// document, so a plan can be loose but never wrong.
+// an index scan over intervals derived from the filter (or from min/max), or
+// a collection scan. The plan only narrows what is read; the filter is still
+// applied to every document, so a plan can be loose but never wrong.
 #pragma once
 
 #include <bson/bson.h>
@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/bson.h"
 #include "base/status.h"
@@ -17,6 +18,8 @@
 
 namespace basalt::query {
 
+class SortPattern;
+
 struct FindPlan {
   enum class Kind { kEof, kIdLookup, kIndexScan, kCollectionScan };
   Kind kind = Kind::kCollectionScan;
@@ -24,10 +27,30 @@ struct FindPlan {
   Bson id_value;
   // kIndexScan.
   std::shared_ptr<const storage::IndexSpec> index;
+  // The first (often only) interval of `intervals`, kept for callers that
+  // predate interval lists.
   storage::IndexBounds bounds;
+  // Disjoint intervals in the index's order ($in gives one point each);
+  // scanned first to last when forward, last to first when backward.
+  std::vector<storage::IndexBounds> intervals;
   // The scan may meet a document more than once (multikey or range bounds).
   bool dedupe = false;
   bool forward = true;
+  // The scan yields documents in the requested sort's order: no SORT stage.
+  bool provides_sort = false;
+  // The plan came from min/max (explain shows the bounds as given).
+  bool min_max = false;
+};
+
+// Everything that shapes the plan. Null members are absent.
+struct FindPlanRequest {
+  const bson_t* filter = nullptr;
+  // An index name ({$hint: name}) or key pattern to force, or {$natural: 1|-1}.
+  const bson_t* hint = nullptr;
+  const SortPattern* sort = nullptr;
+  // find's min (inclusive) and max (exclusive) index keys; need a hint.
+  const bson_t* min = nullptr;
+  const bson_t* max = nullptr;
 };
 
 // Picks the plan for `filter` over `collection` (null when the collection
@@ -36,6 +59,15 @@ struct FindPlan {
 // there is none), or {$natural: 1|-1} for a collection scan in that order.
 StatusWith<FindPlan> ChooseFindPlan(const storage::Collection* collection, const bson_t* filter,
                                     const bson_t* hint);
+
+// As above, also choosing an index whose order gives `sort` (so the sort needs
+// no blocking stage), and honouring min/max with mongod's errors:
+//   51173 "When using min()/max() a hint of which index to use must be provided"
+//   51174 "The index chosen is not compatible with min/max"
+//   51175 "The value provided for min() does not come before the value provided
+//          for max() in the hinted index"
+StatusWith<FindPlan> ChooseFindPlan(const storage::Collection* collection,
+                                    const FindPlanRequest& request);
 
 // The stage names explain reports for a plan: "EOF", "IDHACK", "IXSCAN", "COLLSCAN".
 const char* PlanStageName(const FindPlan& plan);

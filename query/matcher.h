@@ -45,9 +45,9 @@ struct MatcherOptions {
   bool allow_json_schema = true;  // $jsonSchema
   bool allow_text = true;         // $text
   bool allow_geo_near = true;     // $near, $nearSphere, $geoNear
-  // mongod 7.0 (Basalt's compatibility version): {a: null} and {a: {$in:
-  // [null]}} also match undefined. mongod 8.0 turned this off.
-  bool null_matches_undefined = true;
+  // mongod 7.0: {a: null} and {a: {$in: [null]}} also match undefined.
+  // mongod 8.0 (Basalt's compatibility version) turned this off.
+  bool null_matches_undefined = false;
   // Not owned; used during Parse only.
   const MatcherExtensions* extensions = nullptr;
 
