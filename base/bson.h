@@ -85,6 +85,11 @@ inline std::string_view Utf8Of(const bson_iter_t* it) {
   return {s, len};
 }
 
+// mongod's canonicalizeBSONType (src/mongo/bson/bsontypes.h): values of
+// different types compare by this rank first (numbers share one, as do
+// strings and symbols).
+int CanonicalType(bson_type_t type);
+
 // True for int32, int64, double and decimal128.
 bool IsNumber(bson_type_t type);
 

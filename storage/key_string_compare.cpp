@@ -16,52 +16,6 @@ namespace {
 
 int Sign(int64_t x) { return x < 0 ? -1 : (x > 0 ? 1 : 0); }
 
-// mongod's canonicalizeBSONType (src/mongo/bson/bsontypes.h).
-int CanonicalType(bson_type_t type) {
-  switch (type) {
-    case BSON_TYPE_MINKEY:
-      return -1;
-    case BSON_TYPE_EOD:
-    case BSON_TYPE_UNDEFINED:
-      return 0;
-    case BSON_TYPE_NULL:
-      return 5;
-    case BSON_TYPE_DOUBLE:
-    case BSON_TYPE_INT32:
-    case BSON_TYPE_INT64:
-    case BSON_TYPE_DECIMAL128:
-      return 10;
-    case BSON_TYPE_UTF8:
-    case BSON_TYPE_SYMBOL:
-      return 15;
-    case BSON_TYPE_DOCUMENT:
-      return 20;
-    case BSON_TYPE_ARRAY:
-      return 25;
-    case BSON_TYPE_BINARY:
-      return 30;
-    case BSON_TYPE_OID:
-      return 35;
-    case BSON_TYPE_BOOL:
-      return 40;
-    case BSON_TYPE_DATE_TIME:
-      return 45;
-    case BSON_TYPE_TIMESTAMP:
-      return 47;
-    case BSON_TYPE_REGEX:
-      return 50;
-    case BSON_TYPE_DBPOINTER:
-      return 55;
-    case BSON_TYPE_CODE:
-      return 60;
-    case BSON_TYPE_CODEWSCOPE:
-      return 65;
-    case BSON_TYPE_MAXKEY:
-      return 127;
-  }
-  return 0;
-}
-
 // Bytewise, then the longer is greater (strings may hold NULs).
 int CompareBytes(const void* a, size_t a_len, const void* b, size_t b_len) {
   if (int c = std::memcmp(a, b, std::min(a_len, b_len))) return Sign(c);
