@@ -1,0 +1,157 @@
+// Aggregation pipelines: a list of stages parsed once (StageSpec) and run as
+// a chain of pull-based DocumentStreams, each stage pulling from the one
+// before it. mongod's src/mongo/db/pipeline/pipeline.cpp and
+// document_source_*.cpp are the specification; docs/aggregation.md lists the
+// stages.
+//
+// Contract:
+// - Parse returns the pipeline or mongod's error for the first bad stage
+//   (14 for a non-object stage, 40323 for a stage with other than one field,
+//   40324 "Unrecognized pipeline stage name: '$foo'", each stage's own
+//   codes); Optimize then folds constant expressions and coalesces stages
+//   ($sort + $limit), failing as mongod's optimize() would.
+// - Execute builds the stream. A leading $match is handed to the collection
+//   reader, so that indexes serve it.
+// - Errors while documents flow come from the stream's Next().
+//
+// Thread-safety: a parsed Pipeline is immutable and may be executed several
+// times ($lookup runs its sub-pipeline per document), but the streams of one
+// execution share the context's Variables: one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/bson.h"
+#include "base/status.h"
+#include "query/document_stream.h"
+#include "query/expression.h"
+
+namespace basalt::query {
+
+// How stages read collections, supplied by the command layer.
+class CollectionReader {
+ public:
+  virtual ~CollectionReader() = default;
+  // The documents of `collection` (of the pipeline's database) matching
+  // `filter` (null: all), planned with `hint` (null or empty: the planner's
+  // choice); a missing collection yields nothing.
+  virtual StatusWith<std::unique_ptr<DocumentStream>> Open(const std::string& collection,
+                                                           const bson_t* filter,
+                                                           const bson_t* hint) = 0;
+  // The plan Open would use, as explain's queryPlanner.winningPlan.
+  virtual StatusWith<Bson> ExplainPlan(const std::string& collection, const bson_t* filter,
+                                       const bson_t* hint) = 0;
+};
+
+// What every stage of one aggregate (and its sub-pipelines) shares.
+struct PipelineContext {
+  std::string db;
+  std::string collection;  // empty for {aggregate: 1}
+  std::shared_ptr<CollectionReader> reader;
+  bool allow_disk_use = false;
+  std::string temp_dir;  // spill files of $sort
+  // mongod's internalDocumentSourceGroupMaxMemoryBytes / sort limit.
+  uint64_t max_memory_bytes = 100 * 1024 * 1024;
+  // maxTimeMS; the command clears it once the first batch is built.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Variable values while running ($$NOW, let, $lookup's let...).
+  std::shared_ptr<Variables> variables = std::make_shared<Variables>();
+  // The variables in scope when parsing (the command's let).
+  VariablesParseState vps;
+  // The hint of the command, for the collection read (null: none).
+  std::shared_ptr<const Bson> hint;
+  // Nesting: $facet and $lookup sub-pipelines may not hold some stages.
+  bool in_facet = false;
+  bool in_lookup = false;
+};
+
+// One parsed stage.
+class StageSpec {
+ public:
+  virtual ~StageSpec() = default;
+  virtual std::string_view name() const = 0;
+  // Builds the running stage, reading from `source`.
+  virtual StatusWith<std::unique_ptr<DocumentStream>> Instantiate(
+      std::unique_ptr<DocumentStream> source, PipelineContext& ctx) const = 0;
+  // Folds constant expressions (mongod's optimize()).
+  virtual Status Optimize() { return Status::OK(); }
+  // The stage as explain shows it ({$match: {...}}).
+  virtual Bson Serialize() const { return Bson::Copy(spec_.get()); }
+  // Stages that produce documents rather than transform them ($documents):
+  // they must come first and need no collection.
+  virtual bool IsSource() const { return false; }
+
+  void set_spec(const bson_t* spec) { spec_ = Bson::Copy(spec); }
+
+ private:
+  Bson spec_;  // {"$stage": <argument>} as given
+};
+
+using StagePtr = std::shared_ptr<StageSpec>;
+
+class Pipeline {
+ public:
+  // Parses the elements of a BSON array of stages.
+  static StatusWith<std::unique_ptr<Pipeline>> Parse(const bson_t* stages,
+                                                     std::shared_ptr<PipelineContext> ctx);
+  // Folds constants and coalesces stages.
+  Status Optimize();
+  // Runs the pipeline over `source`, or when null over the context's
+  // collection (with a leading $match pushed to the reader).
+  StatusWith<std::unique_ptr<DocumentStream>> Execute(std::unique_ptr<DocumentStream> source);
+
+  const std::vector<StagePtr>& stages() const { return stages_; }
+  PipelineContext& context() { return *ctx_; }
+  const std::shared_ptr<PipelineContext>& shared_context() const { return ctx_; }
+  // The filter the collection read gets (empty when none) and whether the
+  // leading $match is wholly served by it.
+  const Bson& pushed_filter() const { return pushed_filter_; }
+
+ private:
+  std::shared_ptr<PipelineContext> ctx_;
+  std::vector<StagePtr> stages_;
+  Bson pushed_filter_;
+  bool match_absorbed_ = false;
+};
+
+// Parses one stage document ({$match: {...}}) in `ctx`.
+StatusWith<StagePtr> ParseStage(const bson_t* stage, PipelineContext& ctx);
+
+// A stream with no documents.
+class EmptyStream : public DocumentStream {
+ public:
+  StatusWith<bool> Next(Bson*) override { return false; }
+};
+
+// Stage parsers, one table per stage_*.cpp file.
+using StageParser = StatusWith<StagePtr> (*)(const bson_iter_t* arg, PipelineContext& ctx);
+struct StageEntry {
+  std::string_view name;
+  StageParser parse;
+};
+std::vector<StageEntry> MatchStages();    // stage_match.cpp
+std::vector<StageEntry> BasicStages();    // stage_basic.cpp
+std::vector<StageEntry> ProjectStages();  // stage_project.cpp
+std::vector<StageEntry> GroupStages();    // stage_group.cpp
+std::vector<StageEntry> SortStages();     // stage_sort.cpp
+std::vector<StageEntry> UnwindStages();   // stage_unwind.cpp
+std::vector<StageEntry> FacetStages();    // stage_facet.cpp
+std::vector<StageEntry> LookupStages();   // stage_lookup.cpp
+
+// Building blocks the stage files share.
+// mongod's error for a stage whose argument has the wrong shape.
+std::string TypeNameOf(const bson_iter_t* it);
+// A copy of the document (or array, as a document) `it` holds; empty otherwise.
+Bson DocumentOf(const bson_iter_t* it);
+
+// Stages the optimizer looks at, exposed for coalescing.
+class SortStageSpec;
+class LimitStageSpec;
+class SkipStageSpec;
+class MatchStageSpec;
+
+}  // namespace basalt::query
