@@ -9,6 +9,7 @@
 #include "commands/command.h"
 #include "commands/command_util.h"
 #include "commands/cursor_manager.h"
+#include "commands/cursor_reply.h"
 #include "commands/families.h"
 #include "commands/query_args.h"
 #include "commands/query_exec.h"
@@ -99,15 +100,6 @@ class AggregateStream : public query::DocumentStream {
   std::unique_ptr<query::DocumentStream> stream_;
   std::string context_ = "PlanExecutor error during aggregation :: caused by :: ";
 };
-
-std::string SessionIdOf(const CommandInvocation& cmd) {
-  auto lsid = FindField(cmd.body, "lsid");
-  if (!lsid || !BSON_ITER_HOLDS_DOCUMENT(&*lsid)) return "";
-  uint32_t len = 0;
-  const uint8_t* data = nullptr;
-  bson_iter_document(&*lsid, &len, &data);
-  return std::string(reinterpret_cast<const char*>(data), len);
-}
 
 struct AggregateRequest {
   std::string collection;  // empty for {aggregate: 1}
@@ -353,27 +345,8 @@ Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* 
   state.connection_id = op.connection.id;
   state.lsid = SessionIdOf(cmd);
 
-  bson_t cursor, batch;
-  BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor);
-  bson_append_array_begin(&cursor, "firstBatch", -1, &batch);
-  bool exhausted = false;
-  if (req.batch_size > 0) {
-    auto filled = FillBatch(&state, req.batch_size, &batch);
-    if (!filled.ok()) return filled.status();
-    exhausted = filled.value();
-  }
-  bson_append_array_end(&cursor, &batch);
-  aggregate->FirstBatchDone();
-  int64_t id = 0;
-  if (!exhausted) {
-    auto registered = op.service.cursors.Register(std::move(state));
-    if (!registered.ok()) return registered.status();
-    id = registered.value();
-  }
-  BSON_APPEND_INT64(&cursor, "id", id);
-  AppendUtf8(&cursor, "ns", ns);
-  bson_append_document_end(reply, &cursor);
-  return Status::OK();
+  return AppendFirstBatchCursor(op, std::move(state), req.batch_size, false, reply,
+                                [aggregate] { aggregate->FirstBatchDone(); });
 }
 
 }  // namespace

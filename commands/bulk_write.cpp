@@ -14,6 +14,7 @@
 #include "commands/command.h"
 #include "commands/command_util.h"
 #include "commands/cursor_manager.h"
+#include "commands/cursor_reply.h"
 #include "commands/families.h"
 #include "commands/query_args.h"
 #include "commands/update_exec.h"
@@ -416,16 +417,6 @@ Status RunDeleteOp(OperationContext& op, const Namespace& ns, const DeleteOpSpec
   return Status::OK();
 }
 
-// The session id bytes the results cursor is tied to, so endSessions closes it.
-std::string SessionIdOf(const CommandInvocation& cmd) {
-  auto lsid = FindField(cmd.body, "lsid");
-  if (!lsid || !BSON_ITER_HOLDS_DOCUMENT(&*lsid)) return "";
-  uint32_t len = 0;
-  const uint8_t* data = nullptr;
-  bson_iter_document(&*lsid, &len, &data);
-  return std::string(reinterpret_cast<const char*>(data), len);
-}
-
 Status AppendResultsCursor(OperationContext& op, const CommandInvocation& cmd,
                            std::vector<Bson> items, std::optional<int64_t> batch_size,
                            bson_t* reply) {
@@ -434,28 +425,9 @@ Status AppendResultsCursor(OperationContext& op, const CommandInvocation& cmd,
   state.source = std::make_unique<VectorSource>(std::move(items));
   state.connection_id = op.connection.id;
   state.lsid = SessionIdOf(cmd);
-  bson_t cursor, batch;
-  BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor);
-  bson_append_array_begin(&cursor, "firstBatch", -1, &batch);
-  bool exhausted = false;
   // batchSize 0 asks for an empty first batch; otherwise all results fit the
   // first batch unless they pass the batch size or 16 MiB.
-  if (!batch_size || *batch_size > 0) {
-    auto filled = FillBatch(&state, batch_size.value_or(0), &batch);
-    if (!filled.ok()) return filled.status();
-    exhausted = filled.value();
-  }
-  bson_append_array_end(&cursor, &batch);
-  int64_t id = 0;
-  if (!exhausted) {
-    auto registered = op.service.cursors.Register(std::move(state));
-    if (!registered.ok()) return registered.status();
-    id = registered.value();
-  }
-  BSON_APPEND_INT64(&cursor, "id", id);
-  AppendUtf8(&cursor, "ns", kCursorNs);
-  bson_append_document_end(reply, &cursor);
-  return Status::OK();
+  return AppendFirstBatchCursor(op, std::move(state), batch_size, false, reply);
 }
 
 Status RunBulkWrite(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {

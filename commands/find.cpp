@@ -6,6 +6,7 @@
 #include "commands/command.h"
 #include "commands/command_util.h"
 #include "commands/cursor_manager.h"
+#include "commands/cursor_reply.h"
 #include "commands/families.h"
 #include "commands/query_args.h"
 #include "commands/query_exec.h"
@@ -15,44 +16,11 @@
 namespace basalt::commands {
 namespace {
 
-// The session id bytes a cursor is tied to, so that endSessions can close it.
-std::string SessionIdOf(const CommandInvocation& cmd) {
-  auto lsid = FindField(cmd.body, "lsid");
-  if (!lsid || !BSON_ITER_HOLDS_DOCUMENT(&*lsid)) return "";
-  uint32_t len = 0;
-  const uint8_t* data = nullptr;
-  bson_iter_document(&*lsid, &len, &data);
-  return std::string(reinterpret_cast<const char*>(data), len);
-}
-
-// Appends {cursor: {<batch_field>: [...], id, ns}} from `state`, keeping the
-// cursor open (registered under `*id`) if documents remain.
 // mongod reports a sort over its memory limit with the command's context.
 Status AnnotateExecutorError(const Status& status, const char* command) {
   if (status.code() != ErrorCodes::QueryExceededMemoryLimitNoDiskUseAllowed) return status;
   return Status(status.code(), std::string("Executor error during ") + command +
                                    " :: caused by :: " + status.reason());
-}
-
-Status AppendCursorReply(OperationContext& op, CursorState state, int64_t batch_size,
-                         bool single_batch, const char* batch_field, bson_t* reply) {
-  bson_t cursor, batch;
-  BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor);
-  bson_append_array_begin(&cursor, batch_field, -1, &batch);
-  auto exhausted = FillBatch(&state, batch_size, &batch);
-  if (!exhausted.ok()) return AnnotateExecutorError(exhausted.status(), "find command");
-  bson_append_array_end(&cursor, &batch);
-  int64_t id = 0;
-  std::string ns = state.ns;
-  if (!exhausted.value() && !single_batch) {
-    auto registered = op.service.cursors.Register(std::move(state));
-    if (!registered.ok()) return registered.status();
-    id = registered.value();
-  }
-  BSON_APPEND_INT64(&cursor, "id", id);
-  AppendUtf8(&cursor, "ns", ns);
-  bson_append_document_end(reply, &cursor);
-  return Status::OK();
 }
 
 Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
@@ -70,25 +38,11 @@ Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply
   state.connection_id = op.connection.id;
   state.lsid = SessionIdOf(cmd);
   int64_t first_batch = req.batch_size.value_or(kDefaultFirstBatchSize);
-  // batchSize 0 asks for an empty first batch and an open cursor.
-  if (req.batch_size && *req.batch_size == 0) {
-    bson_t cursor, batch;
-    BSON_APPEND_DOCUMENT_BEGIN(reply, "cursor", &cursor);
-    bson_append_array_begin(&cursor, "firstBatch", -1, &batch);
-    bson_append_array_end(&cursor, &batch);
-    std::string ns = state.ns;
-    auto id = op.service.cursors.Register(std::move(state));
-    if (!id.ok()) return id.status();
-    BSON_APPEND_INT64(&cursor, "id", id.value());
-    AppendUtf8(&cursor, "ns", ns);
-    bson_append_document_end(reply, &cursor);
-    return Status::OK();
-  }
-  if (req.options.limit && *req.options.limit > 0) {
+  if (first_batch > 0 && req.options.limit && *req.options.limit > 0) {
     first_batch = std::min(first_batch, *req.options.limit);
   }
-  return AppendCursorReply(op, std::move(state), first_batch, req.single_batch, "firstBatch",
-                           reply);
+  Status st = AppendFirstBatchCursor(op, std::move(state), first_batch, req.single_batch, reply);
+  return AnnotateExecutorError(st, "find command");
 }
 
 Status RunGetMore(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
