@@ -3,6 +3,8 @@
 // over the collection (a leading $match through MakeFindExecutor, so that
 // indexes serve it), and returns mongod's cursor reply, continued by
 // getMore through the CursorManager.
+#include "commands/aggregate.h"
+
 #include <chrono>
 #include <memory>
 
@@ -297,6 +299,8 @@ Status AppendExplain(OperationContext& op, const CommandInvocation& cmd, query::
   return Status::OK();
 }
 
+}  // namespace
+
 Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
   auto parsed = ParseAggregate(cmd);
   if (!parsed.ok()) return parsed.status();
@@ -348,8 +352,6 @@ Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* 
   return AppendFirstBatchCursor(op, std::move(state), req.batch_size, false, reply,
                                 [aggregate] { aggregate->FirstBatchDone(); });
 }
-
-}  // namespace
 
 void RegisterAggregateCommands(CommandRegistry* registry) {
   registry->Register({.name = "aggregate",

@@ -5,6 +5,7 @@
 // see whether their index is used.
 #include <chrono>
 
+#include "commands/aggregate.h"
 #include "commands/command.h"
 #include "commands/command_util.h"
 #include "commands/families.h"
@@ -130,6 +131,16 @@ Status RunExplain(OperationContext& op, const CommandInvocation& cmd, bson_t* re
     return Status(ErrorCodes::FailedToParse, "explain command requires a nested object");
   }
   inner_cmd.name = KeyOf(&first);
+  if (inner_cmd.name == "aggregate") {
+    // The same as {aggregate: ..., explain: true}.
+    Bson body = Bson::Copy(inner.get());
+    BSON_APPEND_BOOL(body.get(), "explain", true);
+    inner_cmd.body = body.get();
+    bson_iter_init(&first, body.get());
+    bson_iter_next(&first);
+    inner_cmd.name = KeyOf(&first);
+    return RunAggregate(op, inner_cmd, reply);
+  }
   StatusWith<ReadRequest> parsed = Status(ErrorCodes::CommandNotFound, "");
   if (inner_cmd.name == "find") {
     parsed = ParseFindRequest(inner_cmd);

@@ -271,3 +271,17 @@ test('a $sum of longs stays a long', async () => {
   assert.ok(sum.s instanceof Long);
   assert.equal(sum.s.toString(), '2147483649');
 });
+
+test('the explain command explains an aggregate as aggregate with explain: true does', async () => {
+  await db.collection('explained').insertMany([{ a: 1 }, { a: 2 }]);
+  const viaExplain = await db.command({
+    explain: { aggregate: 'explained', pipeline: [{ $match: { a: 1 } }, { $group: { _id: '$a' } }], cursor: {} },
+    verbosity: 'queryPlanner',
+  });
+  const viaFlag = await db.command({
+    aggregate: 'explained', pipeline: [{ $match: { a: 1 } }, { $group: { _id: '$a' } }], explain: true,
+  });
+  assert.deepEqual(Object.keys(viaExplain), ['explainVersion', 'stages', 'command', 'serverInfo', 'ok']);
+  assert.deepEqual(viaExplain.stages, viaFlag.stages);
+  assert.ok(viaExplain.stages[0].$cursor.queryPlanner);
+});
