@@ -69,6 +69,9 @@ void Session::RequestStop() {
 }
 
 void Session::ReadHeader() {
+  // Idle from here until a header arrives: a shutdown may close us now. Until
+  // then (reading the body, running the command, writing the reply) it waits.
+  busy_ = false;
   if (stopping_) return Close("server shutting down");
   asio::async_read(socket_, asio::buffer(header_bytes_),
                    [self = shared_from_this()](asio::error_code ec, size_t bytes) {
@@ -120,7 +123,6 @@ void Session::OnRequest() {
   protocol::DecodeOptions options{service_.compressors};
   protocol::DecodeResult decoded = protocol::DecodeRequest(header_, std::move(body_), options);
   body_ = {};
-  busy_ = false;
   if (!decoded.ok()) {
     protocol::DecodeError& error = decoded.error();
     switch (error.action) {
@@ -134,11 +136,9 @@ void Session::OnRequest() {
     }
   }
   protocol::Request& request = decoded.value();
-  busy_ = true;
   service_.connections.active.fetch_add(1);
   Bson reply = Execute(request);
   service_.connections.active.fetch_sub(1);
-  busy_ = false;
   if (request.more_to_come()) return ReadHeader();  // the client expects no reply
   Write(protocol::EncodeReply(request.reply_context(), NextMessageId(), reply.get()));
 }

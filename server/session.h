@@ -59,7 +59,7 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t body_filled_ = 0;
   std::vector<uint8_t> out_;
 
-  bool busy_ = false;      // between a complete header and the reply being written
+  bool busy_ = false;      // from a complete header until its reply is written
   bool stopping_ = false;  // close after the current request
   bool closed_ = false;
 };

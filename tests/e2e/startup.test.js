@@ -151,3 +151,24 @@ test('--pidfilepath, the shutdown command and the slow query log', async () => {
   fs.rmSync(dir, { recursive: true, force: true });
   await server.stop();
 });
+
+test('SIGTERM during a running command still delivers its reply, then exits 0', async () => {
+  const server = await startServer();
+  const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000 });
+  await client.connect();
+  const coll = client.db('t').collection('big');
+  await coll.insertMany(Array.from({ length: 60000 }, (_, i) => ({ i, pad: 'x'.repeat(300) })));
+  const started = Date.now();
+  await coll.find({ pad: { $regex: 'y$' } }).toArray();
+  const scanMillis = Date.now() - started;
+  // A scan that takes well over the signal's delay is in flight when it arrives.
+  const pending = client.db('t').command({ find: 'big', filter: { pad: { $regex: 'y$' } } });
+  setTimeout(() => server.child.kill('SIGTERM'), Math.max(1, Math.floor(scanMillis / 4)));
+  const reply = await pending;
+  assert.deepEqual(reply.cursor.firstBatch, []);
+  assert.equal(reply.ok, 1);
+  const { code } = await server.exited;
+  assert.equal(code, 0);
+  await client.close();
+  await server.stop();
+});
