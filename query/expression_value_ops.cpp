@@ -15,50 +15,6 @@
 namespace basalt::query {
 namespace {
 
-int Canonical(bson_type_t t) {
-  switch (t) {
-    case BSON_TYPE_MINKEY:
-      return -1;
-    case BSON_TYPE_EOD:
-    case BSON_TYPE_UNDEFINED:
-      return 0;
-    case BSON_TYPE_NULL:
-      return 5;
-    case BSON_TYPE_INT32:
-    case BSON_TYPE_INT64:
-    case BSON_TYPE_DOUBLE:
-    case BSON_TYPE_DECIMAL128:
-      return 10;
-    case BSON_TYPE_UTF8:
-    case BSON_TYPE_SYMBOL:
-      return 15;
-    case BSON_TYPE_DOCUMENT:
-      return 20;
-    case BSON_TYPE_ARRAY:
-      return 25;
-    case BSON_TYPE_BINARY:
-      return 30;
-    case BSON_TYPE_OID:
-      return 35;
-    case BSON_TYPE_BOOL:
-      return 40;
-    case BSON_TYPE_DATE_TIME:
-      return 45;
-    case BSON_TYPE_TIMESTAMP:
-      return 47;
-    case BSON_TYPE_REGEX:
-      return 50;
-    case BSON_TYPE_DBPOINTER:
-      return 55;
-    case BSON_TYPE_CODE:
-      return 60;
-    case BSON_TYPE_CODEWSCOPE:
-      return 65;
-    default:
-      return 127;  // MaxKey
-  }
-}
-
 int Sign(int64_t a, int64_t b) { return a < b ? -1 : (a > b ? 1 : 0); }
 
 int CompareDoubles(double a, double b) {
@@ -337,7 +293,7 @@ size_t Value::ApproximateSize() const {
 
 int CompareValues(const Value& a, const Value& b) {
   const bson_type_t ta = a.type(), tb = b.type();
-  const int ca = Canonical(ta), cb = Canonical(tb);
+  const int ca = CanonicalType(ta), cb = CanonicalType(tb);
   if (ca != cb) return ca < cb ? -1 : 1;
   switch (ta) {
     case BSON_TYPE_EOD:
