@@ -17,35 +17,6 @@ namespace {
 
 using SpecPtr = std::shared_ptr<const storage::IndexSpec>;
 
-// The fields mongod keeps when createIndexes has ignoreUnknownIndexOptions.
-constexpr std::string_view kIndexFields[] = {"key",
-                                             "name",
-                                             "v",
-                                             "ns",
-                                             "unique",
-                                             "sparse",
-                                             "hidden",
-                                             "partialFilterExpression",
-                                             "background",
-                                             "expireAfterSeconds",
-                                             "collation",
-                                             "weights",
-                                             "default_language",
-                                             "language_override",
-                                             "textIndexVersion",
-                                             "2dsphereIndexVersion",
-                                             "bits",
-                                             "min",
-                                             "max",
-                                             "bucketSize",
-                                             "dropDups",
-                                             "storageEngine",
-                                             "wildcardProjection",
-                                             "clustered",
-                                             "prepareUnique",
-                                             "coarsestIndexedLevel",
-                                             "finestIndexedLevel"};
-
 std::string UuidString(const uint8_t* bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -131,11 +102,8 @@ Bson WithoutUnknownFields(const bson_t* spec) {
   bson_iter_init(&it, spec);
   while (bson_iter_next(&it)) {
     std::string_view key = KeyOf(&it);
-    for (std::string_view known : kIndexFields) {
-      if (known == key) {
-        bson_append_iter(out.get(), key.data(), static_cast<int>(key.size()), &it);
-        break;
-      }
+    if (storage::IsIndexSpecField(key)) {
+      bson_append_iter(out.get(), key.data(), static_cast<int>(key.size()), &it);
     }
   }
   return out;

@@ -41,6 +41,17 @@ constexpr std::string_view kAllowedFields[] = {"key",
                                                "finestIndexedLevel",
                                                "originalSpec"};
 
+}  // namespace
+
+bool IsIndexSpecField(std::string_view name) {
+  for (std::string_view f : kAllowedFields) {
+    if (f == name) return true;
+  }
+  return false;
+}
+
+namespace {
+
 // What an _id index spec may carry (mongod's allowedIdIndexFieldNames).
 constexpr std::string_view kAllowedIdFields[] = {"collation", "name", "v", "key", "ns", "_id"};
 

@@ -15,6 +15,10 @@
 
 namespace basalt::storage {
 
+// True for the option names mongod accepts in an index spec (IndexDescriptor's
+// field names), e.g. to drop others under ignoreUnknownIndexOptions.
+bool IsIndexSpecField(std::string_view name);
+
 class IndexSpec {
  public:
   // Validates a spec element of createIndexes' `indexes` array and returns it
