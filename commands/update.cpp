@@ -115,32 +115,21 @@ Status PrepareUpdateOp(const bson_t* entry, UpdateSpec* spec) {
 }
 
 Status RunUpdate(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
-  auto coll = CollectionArgument(cmd);
-  if (!coll.ok()) return coll.status();
-  if (Status s = CheckKnownFields(cmd, {"updates", "ordered", "bypassDocumentValidation", "let"});
-      !s.ok()) {
-    return s;
-  }
-  auto ordered = OrderedArgument(cmd);
-  if (!ordered.ok()) return ordered.status();
-  auto concern = WriteConcernArgument(cmd);
-  if (!concern.ok()) return concern.status();
-  auto entries = DocumentListArgument(cmd, "updates");
-  if (!entries.ok()) return entries.status();
-  if (Status s = CheckBatchSize(entries.value().size()); !s.ok()) return s;
+  auto batch = ParseWriteBatch(cmd, "updates");
+  if (!batch.ok()) return batch.status();
 
   int64_t matched = 0, modified = 0;
   std::vector<WriteError> errors;
   std::vector<std::pair<int32_t, Bson>> upserted;
-  for (size_t i = 0; i < entries.value().size(); ++i) {
+  for (size_t i = 0; i < batch.value().entries.size(); ++i) {
     op.service.opcounters.update.fetch_add(1, std::memory_order_relaxed);
-    BsonView entry = entries.value()[i].bson();
+    BsonView entry = batch.value().entries[i].bson();
     // A malformed statement fails the whole command, as mongod's parser does.
     auto spec = ParseUpdateOp(entry.get());
     if (!spec.ok()) return spec.status();
     Status st = PrepareUpdateOp(entry.get(), &spec.value());
     if (st.ok()) {
-      auto outcome = ExecuteUpdate(op, cmd.db, coll.value(), spec.value());
+      auto outcome = ExecuteUpdate(op, cmd.db, batch.value().collection, spec.value());
       if (outcome.ok()) {
         matched += outcome.value().matched;
         modified += outcome.value().modified;
@@ -152,9 +141,9 @@ Status RunUpdate(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
       st = outcome.status();
     }
     errors.push_back({static_cast<int32_t>(i), st});
-    if (ordered.value()) break;
+    if (batch.value().ordered) break;
   }
-  if (concern.value().journal && (modified > 0 || !upserted.empty())) {
+  if (batch.value().concern.journal && (modified > 0 || !upserted.empty())) {
     if (Status s = op.service.engine->Flush(); !s.ok()) return s;
   }
   AppendNumber(reply, "n", matched + static_cast<int64_t>(upserted.size()));

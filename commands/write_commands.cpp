@@ -17,28 +17,16 @@ namespace basalt::commands {
 namespace {
 
 Status RunInsert(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
-  auto coll_name = CollectionArgument(cmd);
-  if (!coll_name.ok()) return coll_name.status();
-  if (Status s = CheckKnownFields(cmd, {"documents", "ordered", "bypassDocumentValidation", "let"});
-      !s.ok()) {
-    return s;
-  }
-  auto ordered = OrderedArgument(cmd);
-  if (!ordered.ok()) return ordered.status();
-  auto bypass = BoolArgument(cmd, "bypassDocumentValidation", false);
-  if (!bypass.ok()) return bypass.status();
-  auto concern = WriteConcernArgument(cmd);
-  if (!concern.ok()) return concern.status();
-  auto documents = DocumentListArgument(cmd, "documents");
-  if (!documents.ok()) return documents.status();
-  if (Status s = CheckBatchSize(documents.value().size()); !s.ok()) return s;
+  auto batch = ParseWriteBatch(cmd, "documents");
+  if (!batch.ok()) return batch.status();
 
-  auto collection = op.service.engine->GetOrCreateCollection(cmd.db, coll_name.value(), false);
+  auto collection =
+      op.service.engine->GetOrCreateCollection(cmd.db, batch.value().collection, false);
   if (!collection.ok()) return collection.status();
 
   int32_t inserted = 0;
   std::vector<WriteError> errors;
-  const auto& docs = documents.value();
+  const auto& docs = batch.value().entries;
   for (size_t i = 0; i < docs.size(); ++i) {
     op.service.opcounters.insert.fetch_add(1, std::memory_order_relaxed);
     BsonView doc = docs[i].bson();
@@ -49,9 +37,9 @@ Status RunInsert(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
       continue;
     }
     errors.push_back({static_cast<int32_t>(i), status});
-    if (ordered.value()) break;
+    if (batch.value().ordered) break;
   }
-  if (concern.value().journal && inserted > 0) {
+  if (batch.value().concern.journal && inserted > 0) {
     if (Status s = op.service.engine->Flush(); !s.ok()) return s;
   }
   BSON_APPEND_INT32(reply, "n", inserted);
@@ -113,36 +101,25 @@ StatusWith<std::unique_ptr<DeleteOp>> ParseDeleteOp(const protocol::DocView& ent
 }
 
 Status RunDelete(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
-  auto coll_name = CollectionArgument(cmd);
-  if (!coll_name.ok()) return coll_name.status();
-  if (Status s = CheckKnownFields(cmd, {"deletes", "ordered", "let", "bypassDocumentValidation"});
-      !s.ok()) {
-    return s;
-  }
-  auto ordered = OrderedArgument(cmd);
-  if (!ordered.ok()) return ordered.status();
-  auto concern = WriteConcernArgument(cmd);
-  if (!concern.ok()) return concern.status();
-  auto entries = DocumentListArgument(cmd, "deletes");
-  if (!entries.ok()) return entries.status();
-  if (Status s = CheckBatchSize(entries.value().size()); !s.ok()) return s;
+  auto batch = ParseWriteBatch(cmd, "deletes");
+  if (!batch.ok()) return batch.status();
 
   int64_t deleted = 0;
   std::vector<WriteError> errors;
-  for (size_t i = 0; i < entries.value().size(); ++i) {
+  for (size_t i = 0; i < batch.value().entries.size(); ++i) {
     op.service.opcounters.remove.fetch_add(1, std::memory_order_relaxed);
-    auto parsed = ParseDeleteOp(entries.value()[i]);
+    auto parsed = ParseDeleteOp(batch.value().entries[i]);
     // A malformed entry fails the whole command, as mongod's parser does.
     if (!parsed.ok()) return parsed.status();
-    auto n = ExecuteDelete(op, cmd.db, coll_name.value(), *parsed.value());
+    auto n = ExecuteDelete(op, cmd.db, batch.value().collection, *parsed.value());
     if (n.ok()) {
       deleted += n.value();
       continue;
     }
     errors.push_back({static_cast<int32_t>(i), n.status()});
-    if (ordered.value()) break;
+    if (batch.value().ordered) break;
   }
-  if (concern.value().journal && deleted > 0) {
+  if (batch.value().concern.journal && deleted > 0) {
     if (Status s = op.service.engine->Flush(); !s.ok()) return s;
   }
   AppendNumber(reply, "n", deleted);

@@ -94,4 +94,29 @@ StatusWith<int64_t> ExecuteDelete(OperationContext& ctx, const std::string& db,
   return deleted;
 }
 
+StatusWith<WriteBatch> ParseWriteBatch(const CommandInvocation& cmd, std::string_view list_field) {
+  WriteBatch batch;
+  auto coll = CollectionArgument(cmd);
+  if (!coll.ok()) return coll.status();
+  batch.collection = std::move(coll.value());
+  if (Status s = CheckKnownFields(cmd, {list_field, "ordered", "bypassDocumentValidation", "let"});
+      !s.ok()) {
+    return s;
+  }
+  auto ordered = OrderedArgument(cmd);
+  if (!ordered.ok()) return ordered.status();
+  batch.ordered = ordered.value();
+  // Accepted (and type-checked) until document validation exists to bypass.
+  auto bypass = BoolArgument(cmd, "bypassDocumentValidation", false);
+  if (!bypass.ok()) return bypass.status();
+  auto concern = WriteConcernArgument(cmd);
+  if (!concern.ok()) return concern.status();
+  batch.concern = concern.value();
+  auto entries = DocumentListArgument(cmd, list_field);
+  if (!entries.ok()) return entries.status();
+  if (Status s = CheckBatchSize(entries.value().size()); !s.ok()) return s;
+  batch.entries = std::move(entries.value());
+  return batch;
+}
+
 }  // namespace basalt::commands

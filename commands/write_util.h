@@ -12,6 +12,7 @@
 #include "base/bson.h"
 #include "base/status.h"
 #include "commands/command.h"
+#include "commands/command_util.h"
 #include "storage/collection.h"
 
 namespace basalt::commands {
@@ -27,6 +28,18 @@ void AppendWriteErrors(bson_t* reply, const std::vector<WriteError>& errors);
 
 // InvalidLength "Write batch sizes must be between 1 and 100000. Got N operations."
 Status CheckBatchSize(size_t count);
+
+// What insert, update and delete share (mongod's WriteCommandRequestBase):
+// the target collection, `ordered`, `bypassDocumentValidation`,
+// `writeConcern`, and the statements of `list_field` (`documents`,
+// `updates`, `deletes`) with the batch size rule; unknown fields are 40415.
+struct WriteBatch {
+  std::string collection;
+  bool ordered = true;
+  WriteConcern concern;
+  std::vector<protocol::DocView> entries;
+};
+StatusWith<WriteBatch> ParseWriteBatch(const CommandInvocation& cmd, std::string_view list_field);
 
 // `ordered`, which mongod's IDL takes as a strict bool (default true).
 StatusWith<bool> OrderedArgument(const CommandInvocation& cmd);
