@@ -2,84 +2,14 @@
 // listDatabases and dropDatabase, run through the dispatcher against an
 // in-memory engine. Replies are compared whole, with their BSON types.
 #include <catch2/catch.hpp>
-#include <regex>
 
-#include "commands/command.h"
-#include "commands/dispatcher.h"
-#include "storage/engine.h"
+#include "tests/unit/commands/catalog_test_util.h"
 
 using namespace basalt;
 using namespace basalt::commands;
+using namespace basalt::commands::testing;
 
 namespace {
-
-// Relaxed extended JSON with the number types kept apart: int32 `1`, int64
-// `1L`, double `1.0`; UUIDs (which vary) print as `UUID`.
-std::string Typed(const bson_t* doc) {
-  char* raw = bson_as_canonical_extended_json(doc, nullptr);
-  std::string s(raw);
-  bson_free(raw);
-  s = std::regex_replace(s, std::regex(R"re(\{ "\$numberInt" : "(-?\d+)" \})re"), "$1");
-  s = std::regex_replace(s, std::regex(R"re(\{ "\$numberLong" : "(-?\d+)" \})re"), "$1L");
-  s = std::regex_replace(s, std::regex(R"re(\{ "\$numberDouble" : "([^"]+)" \})re"), "$1");
-  s = std::regex_replace(
-      s, std::regex(R"re(\{ "\$binary" : \{ "base64" : "[^"]*", "subType" : "04" \} \})re"),
-      "UUID");
-  return s;
-}
-
-struct Catalog {
-  Catalog() {
-    storage::EngineOptions options;
-    options.kind = storage::EngineOptions::Kind::kInMemory;
-    auto opened = storage::Engine::Open(std::move(options));
-    REQUIRE(opened.ok());
-    engine = std::move(opened.value());
-    service.engine = engine.get();
-    RegisterAllCommands(&registry);
-  }
-  ~Catalog() { engine->Close(); }
-
-  Bson RunBson(const bson_t* body) {
-    CommandInvocation invocation;
-    Status parsed = ParseInvocation(body, &invocation);
-    return parsed.ok() ? Dispatcher(registry).Run(op, invocation) : ErrorReply(parsed);
-  }
-  // The reply to `json`, typed (see Typed).
-  std::string Run(const char* json) {
-    bson_error_t error;
-    bson_t* body = bson_new_from_json(reinterpret_cast<const uint8_t*>(json), -1, &error);
-    REQUIRE(body);
-    Bson reply = RunBson(body);
-    bson_destroy(body);
-    return Typed(reply.get());
-  }
-  std::string Run(bson_t* body) {  // takes ownership
-    Bson reply = RunBson(body);
-    bson_destroy(body);
-    return Typed(reply.get());
-  }
-  void Insert(const char* db, const char* coll, const char* json) {
-    bson_error_t error;
-    bson_t* doc = bson_new_from_json(reinterpret_cast<const uint8_t*>(json), -1, &error);
-    REQUIRE(doc);
-    auto collection = engine->GetOrCreateCollection(db, coll, false);
-    REQUIRE(collection.ok());
-    REQUIRE(collection.value()->Insert(doc, false).ok());
-    bson_destroy(doc);
-  }
-
-  std::unique_ptr<storage::Engine> engine;
-  ServiceContext service;
-  ConnectionState connection;
-  OperationContext op{service, connection};
-  CommandRegistry registry;
-};
-
-std::string Error(int code, const char* name, const std::string& message) {
-  return R"({ "ok" : 0.0, "errmsg" : ")" + message + R"(", "code" : )" + std::to_string(code) +
-         R"(, "codeName" : ")" + name + R"(" })";
-}
 
 constexpr char kOk[] = R"({ "ok" : 1.0 })";
 

@@ -1,79 +1,14 @@
 // Reply shapes of collStats, dbStats and validate, run through the dispatcher
 // against an in-memory engine.
 #include <catch2/catch.hpp>
-#include <regex>
 
-#include "commands/command.h"
-#include "commands/dispatcher.h"
-#include "storage/engine.h"
+#include "tests/unit/commands/catalog_test_util.h"
 
 using namespace basalt;
 using namespace basalt::commands;
+using namespace basalt::commands::testing;
 
 namespace {
-
-// Relaxed extended JSON with int32 `1`, int64 `1L` and double `1.0` apart;
-// UUIDs print as `UUID`.
-std::string Typed(const bson_t* doc) {
-  char* raw = bson_as_canonical_extended_json(doc, nullptr);
-  std::string s(raw);
-  bson_free(raw);
-  s = std::regex_replace(s, std::regex(R"re(\{ "\$numberInt" : "(-?\d+)" \})re"), "$1");
-  s = std::regex_replace(s, std::regex(R"re(\{ "\$numberLong" : "(-?\d+)" \})re"), "$1L");
-  s = std::regex_replace(s, std::regex(R"re(\{ "\$numberDouble" : "([^"]+)" \})re"), "$1");
-  s = std::regex_replace(
-      s, std::regex(R"re(\{ "\$binary" : \{ "base64" : "[^"]*", "subType" : "04" \} \})re"),
-      "UUID");
-  return s;
-}
-
-struct Catalog {
-  Catalog() {
-    storage::EngineOptions options;
-    options.kind = storage::EngineOptions::Kind::kInMemory;
-    auto opened = storage::Engine::Open(std::move(options));
-    REQUIRE(opened.ok());
-    engine = std::move(opened.value());
-    service.engine = engine.get();
-    RegisterAllCommands(&registry);
-  }
-  ~Catalog() { engine->Close(); }
-
-  Bson RunBson(const char* json) {
-    bson_error_t error;
-    bson_t* body = bson_new_from_json(reinterpret_cast<const uint8_t*>(json), -1, &error);
-    REQUIRE(body);
-    CommandInvocation invocation;
-    Status parsed = ParseInvocation(body, &invocation);
-    Bson reply = parsed.ok() ? Dispatcher(registry).Run(op, invocation) : ErrorReply(parsed);
-    bson_destroy(body);
-    return reply;
-  }
-  std::string Run(const char* json) { return Typed(RunBson(json).get()); }
-  // Inserts `json` into test.<coll>; returns its BSON size.
-  int64_t Insert(const char* coll, const char* json) {
-    bson_error_t error;
-    bson_t* doc = bson_new_from_json(reinterpret_cast<const uint8_t*>(json), -1, &error);
-    REQUIRE(doc);
-    auto collection = engine->GetOrCreateCollection("test", coll, false);
-    REQUIRE(collection.ok());
-    REQUIRE(collection.value()->Insert(doc, false).ok());
-    int64_t size = doc->len;
-    bson_destroy(doc);
-    return size;
-  }
-
-  std::unique_ptr<storage::Engine> engine;
-  ServiceContext service;
-  ConnectionState connection;
-  OperationContext op{service, connection};
-  CommandRegistry registry;
-};
-
-std::string Error(int code, const char* name, const std::string& message) {
-  return R"({ "ok" : 0.0, "errmsg" : ")" + message + R"(", "code" : )" + std::to_string(code) +
-         R"(, "codeName" : ")" + name + R"(" })";
-}
 
 int64_t Number(const Bson& doc, const char* path) {
   bson_iter_t it, found;
