@@ -1,8 +1,9 @@
 // explain for find, count and distinct: the plan the query layer chose, shaped as
-// mongod 7.0's explain output (queryPlanner.winningPlan with IDHACK, IXSCAN,
+// mongod 8.0's explain output (queryPlanner.winningPlan with IDHACK, IXSCAN,
 // FETCH, COLLSCAN, SKIP, LIMIT stages; executionStats with nReturned,
 // totalKeysExamined, totalDocsExamined, executionTimeMillis), so users can
 // see whether their index is used.
+#include <algorithm>
 #include <chrono>
 
 #include "commands/aggregate.h"
@@ -34,6 +35,28 @@ StatusWith<Verbosity> ParseVerbosity(const bson_t* body) {
                 "'allPlansExecution'}");
 }
 
+// multiKeyPaths as mongod shows it: per key field, the prefixes of its path
+// at which documents have held arrays ({"a.b": ["a"]}).
+void AppendMultiKeyPaths(const storage::IndexSpec& index, const std::vector<uint64_t>& paths,
+                         bson_t* out) {
+  bson_t doc;
+  BSON_APPEND_DOCUMENT_BEGIN(out, "multiKeyPaths", &doc);
+  for (size_t f = 0; f < index.fields().size(); ++f) {
+    const std::string& field = index.fields()[f];
+    uint64_t bits = f < paths.size() ? paths[f] : 0;
+    std::vector<std::string> prefixes;
+    size_t component = 0;
+    for (size_t dot = field.find('.');; dot = field.find('.', dot + 1), ++component) {
+      if (bits & (uint64_t{1} << std::min<size_t>(component, 63))) {
+        prefixes.push_back(field.substr(0, dot));
+      }
+      if (dot == std::string::npos) break;
+    }
+    AppendStringArray(&doc, field, prefixes);
+  }
+  bson_append_document_end(out, &doc);
+}
+
 // The access stage: IDHACK, COLLSCAN, FETCH over IXSCAN, or EOF.
 void AppendAccessStage(const query::FindPlan& plan, const bson_t* filter, bson_t* out) {
   using Kind = query::FindPlan::Kind;
@@ -58,12 +81,14 @@ void AppendAccessStage(const query::FindPlan& plan, const bson_t* filter, bson_t
       AppendUtf8(&ixscan, "stage", "IXSCAN");
       BSON_APPEND_DOCUMENT(&ixscan, "keyPattern", plan.index->key_pattern());
       AppendUtf8(&ixscan, "indexName", plan.index->name());
-      BSON_APPEND_BOOL(&ixscan, "isMultiKey", plan.dedupe && !plan.index->unique());
+      BSON_APPEND_BOOL(&ixscan, "isMultiKey", query::IsMultikey(plan.multikey_paths));
+      AppendMultiKeyPaths(*plan.index, plan.multikey_paths, &ixscan);
       BSON_APPEND_BOOL(&ixscan, "isUnique", plan.index->unique());
       BSON_APPEND_BOOL(&ixscan, "isSparse", plan.index->sparse());
       BSON_APPEND_BOOL(&ixscan, "isPartial", plan.index->partial_filter() != nullptr);
       BSON_APPEND_INT32(&ixscan, "indexVersion", 2);
       AppendUtf8(&ixscan, "direction", plan.forward ? "forward" : "backward");
+      if (!plan.min_max) BSON_APPEND_DOCUMENT(&ixscan, "indexBounds", plan.index_bounds.get());
       bson_append_document_end(out, &ixscan);
       return;
     }
@@ -86,8 +111,44 @@ void AppendSortOverAccess(const ReadRequest& req, const query::FindPlan& plan, b
   bson_append_document_end(out, &input);
 }
 
-// Wraps the access stage in SKIP and LIMIT stages as mongod's plan shows them.
+// mongod's PROJECTION_SIMPLE applies to inclusions and exclusions of
+// top-level fields; anything else (dotted paths, $slice, expressions...)
+// runs as PROJECTION_DEFAULT.
+bool IsSimpleProjection(const bson_t* spec) {
+  bson_iter_t it;
+  bson_iter_init(&it, spec);
+  while (bson_iter_next(&it)) {
+    if (KeyOf(&it).find('.') != std::string_view::npos) return false;
+    if (!BSON_ITER_HOLDS_NUMBER(&it) && !BSON_ITER_HOLDS_BOOL(&it)) return false;
+  }
+  return true;
+}
+
+void AppendLimitSkipSort(const ReadRequest& req, const query::FindPlan& plan, bson_t* out);
+
+// The whole plan: RETURN_KEY or a projection stage over the rest, as mongod
+// puts them at the top.
 void AppendWinningPlan(const ReadRequest& req, const query::FindPlan& plan, bson_t* out) {
+  const char* top = nullptr;
+  if (req.options.return_key) {
+    top = "RETURN_KEY";
+  } else if (!bson_empty(req.projection_spec.get())) {
+    top = IsSimpleProjection(req.projection_spec.get()) ? "PROJECTION_SIMPLE"
+                                                        : "PROJECTION_DEFAULT";
+  }
+  if (top == nullptr) return AppendLimitSkipSort(req, plan, out);
+  AppendUtf8(out, "stage", top);
+  if (!req.options.return_key) {
+    BSON_APPEND_DOCUMENT(out, "transformBy", req.projection_spec.get());
+  }
+  bson_t input;
+  BSON_APPEND_DOCUMENT_BEGIN(out, "inputStage", &input);
+  AppendLimitSkipSort(req, plan, &input);
+  bson_append_document_end(out, &input);
+}
+
+// Wraps the access stage in SKIP and LIMIT stages as mongod's plan shows them.
+void AppendLimitSkipSort(const ReadRequest& req, const query::FindPlan& plan, bson_t* out) {
   int64_t limit = req.options.limit.value_or(0);
   int64_t skip = req.options.skip;
   bson_t* level = out;

@@ -81,6 +81,7 @@ StatusWith<ReadRequest> ParseFindRequest(const CommandInvocation& cmd) {
     auto parsed = query::Projection::Parse(projection.value().get());
     if (!parsed.ok()) return parsed.status();
     req.options.projection = std::move(parsed.value());
+    req.projection_spec = Bson::Copy(projection.value().get());
   }
   // mongod 6.0+ (allowDiskUseByDefault): only an explicit false forbids spilling.
   auto allow_disk_use = BoolArgument(cmd, "allowDiskUse", true);

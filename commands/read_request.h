@@ -18,7 +18,8 @@ struct ReadRequest {
   Bson filter;
   Bson hint;
   query::FindOptions options;
-  Bson sort_spec;  // as given, for explain
+  Bson sort_spec;        // as given, for explain
+  Bson projection_spec;  // as given (empty when none), for explain
   // find only.
   std::optional<int64_t> batch_size;
   bool single_batch = false;

@@ -66,6 +66,11 @@ StatusWith<bool> FindExecutor::NextCandidate(Bson* out) {
           auto cursor = collection_->ScanIndex(plan_.index->name(), bounds, plan_.forward);
           if (!cursor.ok()) return cursor.status();
           index_ = std::move(cursor.value());
+          // A write that made the index multikey after planning, but before
+          // this snapshot, flagged it before becoming visible: read again.
+          if (!plan_.dedupe) {
+            plan_.dedupe = IsMultikey(collection_->IndexMultikeyPaths(plan_.index->name()));
+          }
         }
         storage::IndexEntry entry;
         auto more = index_->Next(&entry);

@@ -5,107 +5,12 @@
 #include <limits>
 #include <map>
 
+#include "query/plan_conditions.h"
 #include "query/sort.h"
 #include "storage/key_string.h"
 
 namespace basalt::query {
 namespace {
-
-// The conditions a filter puts on one top-level field that bounds can use.
-struct FieldConditions {
-  std::optional<bson_iter_t> eq;
-  std::optional<bson_iter_t> lower;  // $gt / $gte
-  bool lower_inclusive = true;
-  std::optional<bson_iter_t> upper;  // $lt / $lte
-  bool upper_inclusive = true;
-  // $in whose values are all boundable: a union of points.
-  std::optional<std::vector<bson_iter_t>> in;
-};
-
-using Conditions = std::map<std::string, FieldConditions, std::less<>>;
-
-// Past this many points (the product of $in sizes) an index scan is not
-// worth building; the field then constrains nothing.
-constexpr size_t kMaxIntervals = 4096;
-
-// The values of an $in array, if every one can be a point bound.
-std::optional<std::vector<bson_iter_t>> InValues(const bson_iter_t* array);
-
-// Scalars whose index keys are exactly the value's: arrays, objects, null and
-// regexes match more than their own key (array elements, missing fields,
-// patterns), so they never become bounds.
-bool IsBoundable(const bson_iter_t* it) {
-  switch (bson_iter_type(it)) {
-    case BSON_TYPE_INT32:
-    case BSON_TYPE_INT64:
-    case BSON_TYPE_DECIMAL128:
-    case BSON_TYPE_UTF8:
-    case BSON_TYPE_OID:
-    case BSON_TYPE_BOOL:
-    case BSON_TYPE_DATE_TIME:
-    case BSON_TYPE_TIMESTAMP:
-      return true;
-    case BSON_TYPE_DOUBLE:
-      return !std::isnan(bson_iter_double(it));
-    default:
-      return false;
-  }
-}
-
-bool IsOperatorDocument(const bson_iter_t* it) {
-  if (!BSON_ITER_HOLDS_DOCUMENT(it)) return false;
-  bson_iter_t child;
-  bson_iter_recurse(it, &child);
-  return bson_iter_next(&child) && bson_iter_key(&child)[0] == '$';
-}
-
-std::optional<std::vector<bson_iter_t>> InValues(const bson_iter_t* array) {
-  std::vector<bson_iter_t> values;
-  bson_iter_t element;
-  bson_iter_recurse(array, &element);
-  while (bson_iter_next(&element)) {
-    // null also matches missing fields and arrays match their elements:
-    // such an $in needs more than point bounds, so it gives none.
-    if (!IsBoundable(&element)) return std::nullopt;
-    values.push_back(element);
-  }
-  return values;
-}
-
-Conditions CollectConditions(const bson_t* filter) {
-  Conditions out;
-  bson_iter_t it;
-  if (!filter || !bson_iter_init(&it, filter)) return out;
-  while (bson_iter_next(&it)) {
-    std::string_view field = KeyOf(&it);
-    if (field.empty() || field[0] == '$') continue;
-    if (!IsOperatorDocument(&it)) {
-      if (IsBoundable(&it)) out[std::string(field)].eq = it;
-      continue;
-    }
-    bson_iter_t op;
-    bson_iter_recurse(&it, &op);
-    while (bson_iter_next(&op)) {
-      std::string_view name = KeyOf(&op);
-      if (name == "$in" && BSON_ITER_HOLDS_ARRAY(&op)) {
-        if (auto values = InValues(&op)) out[std::string(field)].in = std::move(values);
-        continue;
-      }
-      if (!IsBoundable(&op)) continue;
-      FieldConditions& c = out[std::string(field)];
-      if (name == "$eq") c.eq = op;
-      if (name == "$gt" || name == "$gte") {
-        c.lower = op;
-        c.lower_inclusive = name == "$gte";
-      }
-      if (name == "$lt" || name == "$lte") {
-        c.upper = op;
-        c.upper_inclusive = name == "$lte";
-      }
-    }
-  }
-  return out;
-}
 
 // The ends of the type bracket `it` belongs to, so that a one-sided range
 // stays within its type as mongod's comparisons do.
@@ -171,7 +76,11 @@ void AppendBracketEnd(std::string* out, const bson_iter_t* it, bool descending) 
 // unions) on a prefix of its fields, then optionally a range on the next one.
 // Returns the number of fields constrained (0: the index is of no use).
 int BuildIntervals(const storage::IndexSpec& index, const Conditions& conditions,
-                   std::vector<storage::IndexBounds>* intervals) {
+                   std::vector<storage::IndexBounds>* intervals,
+                   std::vector<BoundKind>* kinds = nullptr) {
+  std::vector<BoundKind> scratch_kinds;
+  if (kinds == nullptr) kinds = &scratch_kinds;
+  kinds->clear();
   std::vector<std::string> prefixes(1);
   int used = 0;
   const auto& fields = index.fields();
@@ -189,6 +98,7 @@ int BuildIntervals(const storage::IndexSpec& index, const Conditions& conditions
     bool desc = index.descending()[i];
     if (c.eq) {
       for (auto& prefix : prefixes) storage::AppendKeyValue(&prefix, &*c.eq, desc);
+      kinds->push_back(BoundKind::kEquality);
       ++used;
       continue;
     }
@@ -202,10 +112,12 @@ int BuildIntervals(const storage::IndexSpec& index, const Conditions& conditions
         }
       }
       prefixes = std::move(product);
+      kinds->push_back(BoundKind::kIn);
       ++used;
       continue;
     }
     if (!c.lower && !c.upper) break;
+    kinds->push_back(BoundKind::kRange);
     // A range on this field: [lower, upper] in value order, within one type bracket.
     for (const auto& prefix : prefixes) {
       std::string lo = prefix, hi = prefix;
@@ -271,6 +183,21 @@ bool IndexGivesSort(const storage::IndexSpec& index, size_t k, const SortPattern
     ++next;
   }
   *forward = same.value_or(true);
+  return true;
+}
+
+// Whether the sort fields among `index`'s fields past the first `k` (fixed
+// by equalities) never held an array, per `multikey_paths` (see FindPlan).
+bool SortFieldsFlat(const storage::IndexSpec& index, size_t k, const SortPattern& sort,
+                    const std::vector<uint64_t>& multikey_paths) {
+  const auto& fields = index.fields();
+  for (size_t i = k; i < fields.size() && i < multikey_paths.size(); ++i) {
+    if (multikey_paths[i] == 0) continue;
+    const auto& sort_fields = sort.fields();
+    if (std::find(sort_fields.begin(), sort_fields.end(), fields[i]) != sort_fields.end()) {
+      return false;
+    }
+  }
   return true;
 }
 
@@ -367,7 +294,8 @@ Status PlanMinMax(const storage::Collection& collection, const FindPlanRequest& 
   plan->index = index.value();
   // An empty side stays open, as mongod fills it with MinKey/MaxKey.
   SetIntervals(plan, {storage::IndexBounds{lo, true, hi, false}});
-  plan->dedupe = true;
+  plan->multikey_paths = collection.IndexMultikeyPaths(spec.name());
+  plan->dedupe = IsMultikey(plan->multikey_paths);
   plan->min_max = true;
   return Status::OK();
 }
@@ -410,18 +338,24 @@ StatusWith<FindPlan> ChooseFindPlan(const storage::Collection* collection,
     if (!index.ok()) return index.status();
     plan.kind = FindPlan::Kind::kIndexScan;
     plan.index = index.value();
-    plan.dedupe = true;
+    plan.multikey_paths = collection->IndexMultikeyPaths(plan.index->name());
     std::vector<storage::IndexBounds> intervals;
-    int used = BuildIntervals(*plan.index, conditions, &intervals);
+    std::vector<BoundKind> kinds;
+    int used = BuildIntervals(*plan.index, conditions, &intervals, &kinds);
     size_t k = EqualityPrefix(*plan.index, conditions);
     bool forward = true;
-    // Only equalities in the bounds: the scan order is the sort's (see below).
-    if (sort && static_cast<size_t>(used) == k && IndexGivesSort(*plan.index, k, *sort, &forward)) {
+    // Only equalities in the bounds, or sort fields that never held arrays:
+    // the scan order is the sort's (see below).
+    if (sort && IndexGivesSort(*plan.index, k, *sort, &forward) &&
+        (static_cast<size_t>(used) == k ||
+         SortFieldsFlat(*plan.index, k, *sort, plan.multikey_paths))) {
       plan.provides_sort = true;
       plan.forward = forward;
     }
     if (used == 0) intervals = {storage::IndexBounds::All()};
     SetIntervals(&plan, std::move(intervals));
+    plan.index_bounds = DescribeIndexBounds(*plan.index, conditions, kinds, plan.forward);
+    plan.dedupe = IsMultikey(plan.multikey_paths) || plan.intervals.size() > 1;
     return plan;
   }
 
@@ -432,17 +366,20 @@ StatusWith<FindPlan> ChooseFindPlan(const storage::Collection* collection,
   }
 
   int best = 0;
+  std::vector<BoundKind> best_kinds;
   const auto indexes = collection->ListIndexes();
   for (const auto& index : indexes) {
     // Hidden indexes are not used to answer queries; a partial index holds
     // only some documents, so it could miss matches the filter allows.
     if (index->hidden() || index->partial_filter()) continue;
     std::vector<storage::IndexBounds> intervals;
-    int used = BuildIntervals(*index, conditions, &intervals);
+    std::vector<BoundKind> kinds;
+    int used = BuildIntervals(*index, conditions, &intervals, &kinds);
     // A sparse index lacks documents missing its fields; bounds on a
     // present value never need those.
     if (used > best) {
       best = used;
+      best_kinds = std::move(kinds);
       plan.kind = FindPlan::Kind::kIndexScan;
       plan.index = index;
       SetIntervals(&plan, std::move(intervals));
@@ -450,41 +387,56 @@ StatusWith<FindPlan> ChooseFindPlan(const storage::Collection* collection,
   }
 
   // An index whose order is the sort's, as bounded as the best plan above,
-  // saves the blocking sort. Its bounds may fix only the equality prefix:
-  // Basalt does not track which indexes are multikey, and a range or $in
-  // over a sort field would meet an array's document at its first key
-  // inside the bounds rather than at the array's smallest (or largest)
-  // element, where mongod's sort places it. Over the whole field the first
-  // key met is exactly that sort key, multikey or not. Sparse indexes lack
-  // documents and cannot provide a sort, as in mongod.
+  // saves the blocking sort. Its bounds may go past the equality prefix only
+  // where the sort fields never held arrays: a range or $in over an array's
+  // field meets the document at its first key inside the bounds rather than
+  // at the array's smallest (or largest) element, where mongod's sort places
+  // it. Over the whole field the first key met is exactly that sort key,
+  // multikey or not. Sparse indexes lack documents and cannot provide a
+  // sort, as in mongod.
   if (sort) {
-    std::shared_ptr<const storage::IndexSpec> sorting;
-    size_t sorting_k = 0;
-    bool sorting_forward = true;
+    struct Sorting {
+      std::shared_ptr<const storage::IndexSpec> index;
+      std::vector<uint64_t> multikey_paths;
+      std::vector<storage::IndexBounds> intervals;
+      std::vector<BoundKind> kinds;
+      int used = 0;
+      bool forward = true;
+    };
+    std::optional<Sorting> sorting;
     for (const auto& index : indexes) {
       if (index->hidden() || index->partial_filter() || index->sparse()) continue;
+      Sorting candidate{index, collection->IndexMultikeyPaths(index->name()), {}, {}, 0, true};
       size_t k = EqualityPrefix(*index, conditions);
-      bool forward = true;
-      if (static_cast<int>(k) < best || !IndexGivesSort(*index, k, *sort, &forward)) continue;
-      if (!sorting || k > sorting_k) {
-        sorting = index;
-        sorting_k = k;
-        sorting_forward = forward;
+      if (!IndexGivesSort(*index, k, *sort, &candidate.forward)) continue;
+      candidate.used = BuildIntervals(*index, conditions, &candidate.intervals, &candidate.kinds);
+      if (static_cast<size_t>(candidate.used) > k &&
+          !SortFieldsFlat(*index, k, *sort, candidate.multikey_paths)) {
+        candidate.used = static_cast<int>(k);
+        candidate.kinds.resize(k);
+        candidate.intervals = {storage::IndexBounds::Point(EqualityKey(*index, conditions, k))};
       }
+      if (candidate.used == 0) candidate.intervals = {storage::IndexBounds::All()};
+      if (candidate.used < best) continue;
+      if (!sorting || candidate.used > sorting->used) sorting = std::move(candidate);
     }
     if (sorting) {
       plan.kind = FindPlan::Kind::kIndexScan;
-      plan.index = sorting;
-      plan.forward = sorting_forward;
+      plan.index = sorting->index;
+      plan.forward = sorting->forward;
       plan.provides_sort = true;
-      SetIntervals(&plan, {sorting_k == 0 ? storage::IndexBounds::All()
-                                          : storage::IndexBounds::Point(
-                                                EqualityKey(*sorting, conditions, sorting_k))});
+      best_kinds = std::move(sorting->kinds);
+      SetIntervals(&plan, std::move(sorting->intervals));
     }
   }
-  // Even a unique index yields a document once per key it holds (multikey),
-  // and range bounds may meet one document through several keys.
-  plan.dedupe = plan.kind == FindPlan::Kind::kIndexScan;
+  if (plan.kind == FindPlan::Kind::kIndexScan) {
+    plan.multikey_paths = collection->IndexMultikeyPaths(plan.index->name());
+    plan.index_bounds = DescribeIndexBounds(*plan.index, conditions, best_kinds, plan.forward);
+    // Even a unique index yields a document once per key it holds when it
+    // is multikey; and each interval is read from its own snapshot, so a
+    // document updated between two may be met in both.
+    plan.dedupe = IsMultikey(plan.multikey_paths) || plan.intervals.size() > 1;
+  }
   return plan;
 }
 

@@ -33,13 +33,21 @@ struct FindPlan {
   // Disjoint intervals in the index's order ($in gives one point each);
   // scanned first to last when forward, last to first when backward.
   std::vector<storage::IndexBounds> intervals;
-  // The scan may meet a document more than once (multikey or range bounds).
+  // The scan may meet a document more than once (multikey, or several
+  // intervals); the executor also turns this on when the index becomes
+  // multikey before its scan's snapshot is taken.
   bool dedupe = false;
   bool forward = true;
   // The scan yields documents in the requested sort's order: no SORT stage.
   bool provides_sort = false;
   // The plan came from min/max (explain shows the bounds as given).
   bool min_max = false;
+  // For explain: the bounds per key field as mongod prints them (empty for
+  // min/max plans), and per key field the path components at which the
+  // index has held arrays (see storage::MultikeyPaths; empty or all zero
+  // when it is not multikey).
+  Bson index_bounds;
+  std::vector<uint64_t> multikey_paths;
 };
 
 // Everything that shapes the plan. Null members are absent.
@@ -52,6 +60,14 @@ struct FindPlanRequest {
   const bson_t* min = nullptr;
   const bson_t* max = nullptr;
 };
+
+// Whether multikey paths (FindPlan::multikey_paths) say some document held an array.
+inline bool IsMultikey(const std::vector<uint64_t>& multikey_paths) {
+  for (uint64_t path : multikey_paths) {
+    if (path != 0) return true;
+  }
+  return false;
+}
 
 // Picks the plan for `filter` over `collection` (null when the collection
 // does not exist). `hint` (nullable): an index name or key pattern to force

@@ -229,7 +229,25 @@ Status Collection::WriteDocument(const std::string& rid, const bson_t* old_doc,
     return Status(ErrorCodes::WriteConflict, "the document changed since it was read");
   }
 
+  // The first document to hold an array on some indexed path makes that
+  // index multikey: the flag is set before the write becomes visible (a
+  // planner never trusts an index to be flat once it holds arrays) and
+  // persisted by the same batch.
+  std::unique_lock<std::mutex> multikey_lock(multikey_mu_, std::defer_lock);
+  if (new_doc) {
+    for (size_t i = 0; i < n; ++i) {
+      if (!indexes[i].multikey->WouldGrow(new_keys[i].multikey_paths())) continue;
+      if (!multikey_lock.owns_lock()) multikey_lock.lock();
+      indexes[i].multikey->Add(new_keys[i].multikey_paths());
+    }
+  }
+
   KvWriteBatch batch;
+  if (multikey_lock.owns_lock()) {
+    Bson entry = CatalogEntry(indexes);
+    batch.Put(layout::CollectionKey(db(), name()),
+              std::string_view(reinterpret_cast<const char*>(entry.data()), entry.size()));
+  }
   for (size_t i = 0; i < n; ++i) {
     const IndexState& index = indexes[i];
     const bool unique = index.spec->unique();

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -76,6 +77,24 @@ struct ValidateResults {
   std::vector<std::pair<std::string, int64_t>> keys_per_index;  // _id_ first
 };
 
+// Which path components of an index's key fields have held arrays (bit i of
+// field f: component i of its path; see IndexKeys::multikey_paths). Like
+// mongod's multikey flag it only grows: deleting the arrays does not clear it.
+// Thread-safe.
+class MultikeyPaths {
+ public:
+  explicit MultikeyPaths(size_t fields) : bits_(fields) {}
+  // Adds `paths` (one mask per field, or empty); true if a bit was new.
+  bool Add(const std::vector<uint64_t>& paths);
+  // Whether adding `paths` would set a bit not set yet.
+  bool WouldGrow(const std::vector<uint64_t>& paths) const;
+  // One mask per field; all zero when the index is not multikey.
+  std::vector<uint64_t> Get() const;
+
+ private:
+  std::vector<std::atomic<uint64_t>> bits_;
+};
+
 class Collection {
  public:
   // Made by the Engine only.
@@ -84,6 +103,8 @@ class Collection {
     uint64_t id;
     std::string prefix;    // layout::DataPrefix(id)
     PartialFilter filter;  // set iff spec->partial_filter()
+    // Shared by every copy of the state: index lists are copied on change.
+    std::shared_ptr<MultikeyPaths> multikey;
   };
   using IndexList = std::vector<IndexState>;
   Collection(Engine* engine, std::string db, std::string name, Uuid uuid, uint64_t id, Bson options,
@@ -153,6 +174,11 @@ class Collection {
   // Every index, `_id_` first, in creation order.
   std::vector<std::shared_ptr<const IndexSpec>> ListIndexes() const;
 
+  // Per key field of index `index_name`, the path components at which some
+  // document has held an array (see MultikeyPaths); empty for `_id_` and
+  // unknown names. Persisted with the catalog, so it survives restarts.
+  std::vector<uint64_t> IndexMultikeyPaths(std::string_view index_name) const;
+
   // --- Statistics and checks ------------------------------------------------
 
   int64_t Count() const { return count_.load(std::memory_order_relaxed); }
@@ -197,6 +223,9 @@ class Collection {
 
   mutable std::shared_mutex mu_;
   IndexListPtr indexes_;  // guarded by mu_
+  // Serializes the writes that first make an index multikey on a path, each
+  // of which rewrites the catalog entry (so none can overwrite a newer one).
+  std::mutex multikey_mu_;
   bool dropped_ = false;  // guarded by mu_
 
   std::atomic<int64_t> count_{0};

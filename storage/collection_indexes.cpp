@@ -36,10 +36,52 @@ Bson Collection::CatalogEntry(const IndexList& indexes) const {
     BSON_APPEND_DOCUMENT_BEGIN(&array, key.c_str(), &item);
     BSON_APPEND_INT64(&item, "id", static_cast<int64_t>(indexes[i].id));
     BSON_APPEND_DOCUMENT(&item, "spec", indexes[i].spec->spec());
+    std::vector<uint64_t> multikey = indexes[i].multikey->Get();
+    if (std::any_of(multikey.begin(), multikey.end(), [](uint64_t m) { return m != 0; })) {
+      bson_t paths;
+      BSON_APPEND_ARRAY_BEGIN(&item, "multikeyPaths", &paths);
+      for (size_t f = 0; f < multikey.size(); ++f) {
+        std::string key = std::to_string(f);
+        BSON_APPEND_INT64(&paths, key.c_str(), static_cast<int64_t>(multikey[f]));
+      }
+      bson_append_array_end(&item, &paths);
+    }
     bson_append_document_end(&array, &item);
   }
   bson_append_array_end(entry.get(), &array);
   return entry;
+}
+
+bool MultikeyPaths::WouldGrow(const std::vector<uint64_t>& paths) const {
+  for (size_t f = 0; f < paths.size() && f < bits_.size(); ++f) {
+    if (paths[f] & ~bits_[f].load(std::memory_order_acquire)) return true;
+  }
+  return false;
+}
+
+bool MultikeyPaths::Add(const std::vector<uint64_t>& paths) {
+  bool grew = false;
+  for (size_t f = 0; f < paths.size() && f < bits_.size(); ++f) {
+    if (paths[f] == 0) continue;
+    uint64_t before = bits_[f].fetch_or(paths[f], std::memory_order_acq_rel);
+    grew = grew || (paths[f] & ~before) != 0;
+  }
+  return grew;
+}
+
+std::vector<uint64_t> MultikeyPaths::Get() const {
+  std::vector<uint64_t> out;
+  out.reserve(bits_.size());
+  for (const auto& b : bits_) out.push_back(b.load(std::memory_order_acquire));
+  return out;
+}
+
+std::vector<uint64_t> Collection::IndexMultikeyPaths(std::string_view index_name) const {
+  std::shared_lock lock(mu_);
+  for (const auto& index : *indexes_) {
+    if (index.spec->name() == index_name) return index.multikey->Get();
+  }
+  return {};
 }
 
 std::vector<std::shared_ptr<const IndexSpec>> Collection::ListIndexes() const {
@@ -80,7 +122,7 @@ Status Collection::CreateIndex(const bson_t* spec_doc, bool durable) {
     st = CheckIndexConflicts(*spec, existing);
     if (!st.ok()) return st;
   }
-  IndexState state{spec, 0, {}, {}};
+  IndexState state{spec, 0, {}, {}, std::make_shared<MultikeyPaths>(spec->fields().size())};
   if (spec->partial_filter()) {
     auto filter = engine_->MakeFilter(*spec);
     if (!filter.ok()) return filter.status();
@@ -101,6 +143,7 @@ Status Collection::CreateIndex(const bson_t* spec_doc, bool durable) {
       BsonView doc = ViewOfString(cursor->value());
       st = CheckIndexable(state, doc.get(), &keys);
       if (!st.ok()) return st;
+      state.multikey->Add(keys.multikey_paths());
       std::string_view rid = cursor->key().substr(record_prefix_.size());
       for (size_t k = 0; k < keys.size(); ++k) entries.push_back({keys.key(k), std::string(rid)});
     }

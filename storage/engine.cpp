@@ -230,10 +230,17 @@ Status Engine::LoadCollection(const bson_t* entry) {
       while (bson_iter_next(&arr)) {
         bson_iter_t item;
         bson_iter_recurse(&arr, &item);
-        Collection::IndexState state{nullptr, 0, {}, {}};
+        Collection::IndexState state{nullptr, 0, {}, {}, nullptr};
+        std::vector<uint64_t> multikey;
         while (bson_iter_next(&item)) {
           if (KeyOf(&item) == "id") {
             state.id = static_cast<uint64_t>(bson_iter_int64(&item));
+          } else if (KeyOf(&item) == "multikeyPaths" && BSON_ITER_HOLDS_ARRAY(&item)) {
+            bson_iter_t path;
+            bson_iter_recurse(&item, &path);
+            while (bson_iter_next(&path)) {
+              multikey.push_back(static_cast<uint64_t>(bson_iter_as_int64(&path)));
+            }
           } else if (KeyOf(&item) == "spec") {
             uint32_t len = 0;
             const uint8_t* data = nullptr;
@@ -249,6 +256,8 @@ Status Engine::LoadCollection(const bson_t* entry) {
                         "bad index in catalog entry of " + db + "." + name);
         }
         state.prefix = layout::DataPrefix(state.id);
+        state.multikey = std::make_shared<MultikeyPaths>(state.spec->fields().size());
+        state.multikey->Add(multikey);
         if (state.spec->partial_filter()) {
           auto filter = MakeFilter(*state.spec);
           if (!filter.ok()) return filter.status();

@@ -41,6 +41,9 @@ struct FieldValues {
   const uint8_t* array = nullptr;  // identity (bytes) of the first array expanded
   std::string array_name;          // its field name, for the parallel-arrays error
   size_t array_depth = 0;          // path components consumed to reach it
+  // Bit i: an array was expanded at path component i (mongod's multikey
+  // path components); the last bit stands for every component past it.
+  uint64_t array_components = 0;
 };
 
 std::vector<std::string_view> SplitPath(std::string_view path) {
@@ -77,7 +80,9 @@ bool FindChild(const bson_iter_t* container, std::string_view name, bson_iter_t*
   return true;
 }
 
+// Records the array at `it`, reached after `depth` path components.
 void NoteArray(const bson_iter_t* it, size_t depth, FieldValues* field) {
+  field->array_components |= uint64_t{1} << std::min<size_t>(depth - 1, 63);
   if (field->array != nullptr) return;
   field->array = ArrayIdentity(it);
   field->array_name = std::string(KeyOf(it));
@@ -174,6 +179,7 @@ Bson IndexKeys::KeyValue(size_t i) const {
 
 Status GenerateIndexKeys(const IndexSpec& spec, const bson_t* doc, IndexKeys* out) {
   out->entries_.clear();
+  out->multikey_paths_.clear();
   out->field_names_ = spec.fields();
   const size_t n = spec.fields().size();
   std::vector<FieldValues> fields(n);
@@ -194,6 +200,7 @@ Status GenerateIndexKeys(const IndexSpec& spec, const bson_t* doc, IndexKeys* ou
       PushMissing(&field.values);
     }
     for (const auto& v : field.values) any_present = any_present || !v.missing;
+    out->multikey_paths_.push_back(field.array_components);
   }
   if (spec.sparse() && !any_present) return Status::OK();
 

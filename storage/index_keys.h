@@ -37,6 +37,10 @@ class IndexKeys {
   // e.g. {email: "a@b.c"} or {"a.b": 1.0}: the keyValue of a duplicate-key
   // error. Missing fields are null.
   Bson KeyValue(size_t i) const;
+  // Per key field, the path components at which the document holds an array
+  // the keys were expanded over (bit i: component i), as mongod tracks
+  // multikey paths; all zero when the document adds one key per value.
+  const std::vector<uint64_t>& multikey_paths() const { return multikey_paths_; }
 
  private:
   friend Status GenerateIndexKeys(const IndexSpec& spec, const bson_t* doc, IndexKeys* out);
@@ -46,6 +50,7 @@ class IndexKeys {
   };
   std::vector<std::string> field_names_;
   std::vector<Entry> entries_;
+  std::vector<uint64_t> multikey_paths_;
 };
 
 // Replaces `*out` with the keys of `doc` for `spec`. Partial filters are the

@@ -5,13 +5,11 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { MongoClient, Binary, Double, Int32, Long, MongoServerError } = require('mongodb');
-const { BASALTD, startServer, freePort, mongosh } = require('./lib/server');
+const { startServer, mongosh } = require('./lib/server');
 
 let server;
 let client;
@@ -240,43 +238,10 @@ test('mongosh: createIndex, getIndexes, show collections, db.stats()', () => {
 
 // --- Restart ------------------------------------------------------------------
 
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const sock = net.connect({ port, host: '127.0.0.1' });
-    sock.once('connect', () => { sock.destroy(); resolve(true); });
-    sock.once('error', () => resolve(false));
-  });
-}
-
-// basaltd on an existing data directory (lib/server.js makes a fresh one each time).
-async function startOn(dbpath) {
-  const port = await freePort();
-  const child = spawn(BASALTD, ['--port', String(port), '--dbpath', dbpath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const deadline = Date.now() + 10000;
-  while (!(await canConnect(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`basaltd did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    uri: `mongodb://127.0.0.1:${port}/`,
-    async stop() {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
-
 test('a unique index created from mongosh survives a restart, and still enforces uniqueness', async () => {
   const dbpath = fs.mkdtempSync(path.join(os.tmpdir(), 'basalt-restart-'));
   try {
-    const first = await startOn(dbpath);
+    const first = await startServer([], { dbpath });
     const created = mongosh(first.uri + 'keep', [
       'print(db.users.createIndex({email: 1}, {unique: true}));',
       'print(db.users.insertOne({_id: 1, email: "ada@example.com"}).acknowledged);',
@@ -285,7 +250,7 @@ test('a unique index created from mongosh survives a restart, and still enforces
     assert.deepEqual(created.stdout.trim().split('\n'), ['email_1', 'true']);
     assert.deepEqual(await first.stop(), { code: 0, signal: null });
 
-    const second = await startOn(dbpath);
+    const second = await startServer([], { dbpath });
     const again = new MongoClient(second.uri, { serverSelectionTimeoutMS: 5000 });
     try {
       await again.connect();

@@ -31,9 +31,12 @@ function canConnect(port) {
   });
 }
 
-async function startServer(extraArgs = []) {
+// `options.dbpath`: an existing data directory to reuse (kept on stop);
+// otherwise a fresh one is made and removed on stop.
+async function startServer(extraArgs = [], options = {}) {
   const port = await freePort();
-  const dbpath = fs.mkdtempSync(path.join(os.tmpdir(), 'basalt-e2e-'));
+  const ownsDbpath = !options.dbpath;
+  const dbpath = options.dbpath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'basalt-e2e-'));
   const args = ['--port', String(port), '--dbpath', dbpath, ...extraArgs];
   const child = spawn(BASALTD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -58,7 +61,7 @@ async function startServer(extraArgs = []) {
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const result = await exited;
-      fs.rmSync(dbpath, { recursive: true, force: true });
+      if (ownsDbpath) fs.rmSync(dbpath, { recursive: true, force: true });
       return result;
     },
   };

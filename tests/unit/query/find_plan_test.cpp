@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "base/bson_shell.h"
 #include "query/sort.h"
 #include "storage/engine.h"
 #include "tests/unit/query/matcher_test_util.h"
@@ -136,15 +137,61 @@ TEST_CASE("a sort an index gives skips the blocking sort", "[find_plan]") {
   }
 }
 
-TEST_CASE("a range or $in on the sort field keeps its bounds and the blocking sort",
+TEST_CASE("a range or $in on a sort field serves the sort until the field holds an array",
           "[find_plan]") {
   Fixture f;
-  for (const char* filter : {R"({"a": {"$gt": 2}})", R"({"a": {"$in": [1, 2]}})"}) {
+  const char* filters[] = {R"({"a": {"$gt": 2}})", R"({"a": {"$in": [1, 2]}})"};
+  for (const char* filter : filters) {
+    INFO(filter);
+    auto plan = f.Plan(filter, R"({"a": 1})");
+    REQUIRE(plan.ok());
+    CHECK(IndexOf(plan.value()) == "a_1");
+    CHECK(plan.value().provides_sort);
+    CHECK(plan.value().dedupe == (plan.value().intervals.size() > 1));
+  }
+  Bson array = Doc(R"({"_id": 1, "a": [1, 5]})");
+  REQUIRE(f.coll->Insert(array.get(), false).ok());
+  for (const char* filter : filters) {
     INFO(filter);
     auto plan = f.Plan(filter, R"({"a": 1})");
     REQUIRE(plan.ok());
     CHECK(IndexOf(plan.value()) == "a_1");
     CHECK_FALSE(plan.value().provides_sort);
+    CHECK(plan.value().dedupe);
+    CHECK(plan.value().multikey_paths == std::vector<uint64_t>{1});
+  }
+  // A sort on the whole (multikey) field still comes from the index.
+  auto whole = f.Plan("{}", R"({"a": 1})");
+  REQUIRE(whole.ok());
+  CHECK(whole.value().provides_sort);
+}
+
+TEST_CASE("index bounds print as mongod's explain shows them", "[find_plan]") {
+  Fixture f;
+  struct Row {
+    const char* filter;
+    const char* sort;
+    const char* bounds;
+  };
+  for (const Row& row : {
+           Row{R"({"a": 5})", "{}", R"b({ a: [ "[5, 5]" ] })b"},
+           Row{R"({"a": {"$gte": 2.5, "$lt": 7}})", "{}", R"b({ a: [ "[2.5, 7)" ] })b"},
+           Row{R"({"a": {"$gt": 2}})", "{}", R"b({ a: [ "(2, inf.0]" ] })b"},
+           Row{R"({"a": {"$lte": "q"}})", "{}", R"b({ a: [ "["", "q"]" ] })b"},
+           Row{R"({"a": {"$gt": "q"}})", "{}", R"b({ a: [ "("q", {})" ] })b"},
+           Row{R"({"a": {"$gt": true}})", "{}", R"b({ a: [ "(true, true]" ] })b"},
+           Row{R"({"a": {"$in": [3, 1, 3]}})", "{}", R"b({ a: [ "[1, 1]", "[3, 3]" ] })b"},
+           Row{R"({"a": {"$in": [3, 1]}})", R"({"a": -1})", R"b({ a: [ "[3, 3]", "[1, 1]" ] })b"},
+           Row{"{}", R"({"a": -1})", R"b({ a: [ "[MaxKey, MinKey]" ] })b"},
+           Row{R"({"a": 1, "b": {"$lt": 4}})", "{}", R"b({ a: [ "[1, 1]" ], b: [ "(4, -inf.0]" ] })b"},
+           Row{R"({"a": {"$in": [1, 2]}, "b": 7})", "{}",
+               R"b({ a: [ "[1, 1]", "[2, 2]" ], b: [ "[7, 7]" ] })b"},
+       }) {
+    INFO(row.filter << " sort " << row.sort);
+    auto plan = f.Plan(row.filter, row.sort);
+    REQUIRE(plan.ok());
+    REQUIRE(plan.value().kind == Kind::kIndexScan);
+    CHECK(ShellString(plan.value().index_bounds.get()) == row.bounds);
   }
 }
 

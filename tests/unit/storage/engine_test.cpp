@@ -102,6 +102,35 @@ TEST_CASE("the catalog and data survive a restart", "[engine]") {
   REQUIRE(engine->Close().ok());
 }
 
+TEST_CASE("multikey paths survive a restart, from writes and from index builds", "[engine]") {
+  TempDir dir;
+  {
+    auto engine = OpenAt(dir.path);
+    auto coll = engine->GetOrCreateCollection("app", "posts", true).value();
+    Bson tags = Json(R"({"key": {"tags": 1}, "name": "tags_1"})");
+    REQUIRE(coll->CreateIndex(tags.get(), true).ok());
+    CHECK(coll->IndexMultikeyPaths("tags_1") == std::vector<uint64_t>{0});
+    // The first array flags the index; later writes keep the flag.
+    REQUIRE(Insert(coll.get(), R"({"_id": 1, "tags": ["a", "b"], "c": {"d": [1]}})").ok());
+    REQUIRE(Insert(coll.get(), R"({"_id": 2, "tags": "z"})").ok());
+    CHECK(coll->IndexMultikeyPaths("tags_1") == std::vector<uint64_t>{1});
+    // A build over a document with an array starts multikey.
+    Bson nested = Json(R"({"key": {"c.d": 1, "_id": 1}, "name": "cd"})");
+    REQUIRE(coll->CreateIndex(nested.get(), true).ok());
+    CHECK(coll->IndexMultikeyPaths("cd") == std::vector<uint64_t>{2, 0});
+    CHECK(coll->IndexMultikeyPaths("_id_").empty());
+    coll.reset();
+    REQUIRE(engine->Close().ok());
+  }
+  auto engine = OpenAt(dir.path);
+  auto coll = engine->GetCollection("app", "posts");
+  REQUIRE(coll);
+  CHECK(coll->IndexMultikeyPaths("tags_1") == std::vector<uint64_t>{1});
+  CHECK(coll->IndexMultikeyPaths("cd") == std::vector<uint64_t>{2, 0});
+  coll.reset();
+  REQUIRE(engine->Close().ok());
+}
+
 TEST_CASE("drop, rename and dropDatabase are persistent", "[engine]") {
   TempDir dir;
   {

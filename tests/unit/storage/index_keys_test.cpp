@@ -94,3 +94,29 @@ TEST_CASE("sparse indexes skip documents missing every key field", "[index_keys]
   CHECK(Keys(R"({"a": 1})", R"({"_id": 1, "a": null})", true) == V{"{ a: null }"});
   CHECK(Keys(R"({"a": 1, "b": 1})", R"({"_id": 1, "b": 2})", true) == V{"{ a: null, b: 2 }"});
 }
+
+TEST_CASE("multikey paths name the path components that held arrays", "[index_keys]") {
+  struct Row {
+    const char* key;
+    const char* doc;
+    std::vector<uint64_t> paths;  // per key field, bit i: component i
+  };
+  for (const Row& row : {
+           Row{R"({"a": 1})", R"({"a": 1})", {0}},
+           Row{R"({"a": 1})", R"({"a": [1, 2]})", {1}},
+           Row{R"({"a": 1})", R"({"a": []})", {1}},
+           Row{R"({"a": 1})", R"({"a": [[1, 2]]})", {1}},  // the inner array is one key
+           Row{R"({"a.b": 1})", R"({"a": [{"b": 1}]})", {1}},
+           Row{R"({"a.b": 1})", R"({"a": {"b": [1]}})", {2}},
+           Row{R"({"a.b": 1})", R"({"a": [{"b": [1]}]})", {3}},
+           Row{R"({"a.0": 1})", R"({"a": [5, 6]})", {0}},  // a position picks one value
+           Row{R"({"a": 1, "b": 1})", R"({"a": 1, "b": [1]})", {0, 1}},
+           Row{R"({"a.x": 1, "a.y": 1})", R"({"a": [{"x": 1, "y": 2}]})", {1, 1}},
+       }) {
+    INFO(row.key << " on " << row.doc);
+    Bson doc = Json(row.doc);
+    IndexKeys keys;
+    REQUIRE(GenerateIndexKeys(*Spec(row.key), doc.get(), &keys).ok());
+    CHECK(keys.multikey_paths() == row.paths);
+  }
+}
