@@ -5,12 +5,15 @@
 // Groups are returned in the order their first document arrived (mongod's
 // order is unspecified). Past PipelineContext::max_memory_bytes a $group
 // without allowDiskUse fails with 292 as mongod's; with allowDiskUse it
-// keeps going in memory: Basalt does not spill groups yet.
+// spills the rest of its input through an external sort on the group key
+// (see GroupStream), and then returns groups in key order.
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "query/accumulator.h"
 #include "query/pipeline_stages.h"
+#include "query/sort.h"
 
 namespace basalt::query {
 namespace {
@@ -42,17 +45,9 @@ class GroupStream : public DocumentStream {
       if (Status s = Build(); !s.ok()) return s;
       built_ = true;
     }
+    if (spill_) return NextMerged(out);
     if (next_ >= groups_.size()) return false;
-    Group& g = groups_[next_++];
-    Bson doc;
-    g.key.AppendTo(doc.get(), "_id");
-    for (size_t i = 0; i < g.accumulators.size(); ++i) {
-      Value v = g.accumulators[i]->Result();
-      if (v.missing()) v = Value::Null();
-      v.AppendTo(doc.get(), spec_.accumulators_[i]->field());
-    }
-    g.accumulators.clear();  // release memory as groups are returned
-    *out = std::move(doc);
+    *out = Finish(&groups_[next_++]);
     return true;
   }
 
@@ -62,6 +57,27 @@ class GroupStream : public DocumentStream {
     std::vector<std::unique_ptr<Accumulator>> accumulators;
     size_t memory = 0;
   };
+
+  Group NewGroup(Value key) const {
+    Group g;
+    g.accumulators.reserve(spec_.accumulators_.size());
+    for (const auto& acc : spec_.accumulators_) g.accumulators.push_back(acc->Make(key));
+    g.key = std::move(key);
+    return g;
+  }
+
+  // The output document; releases the group's memory.
+  Bson Finish(Group* g) const {
+    Bson doc;
+    g->key.AppendTo(doc.get(), "_id");
+    for (size_t i = 0; i < g->accumulators.size(); ++i) {
+      Value v = g->accumulators[i]->Result();
+      if (v.missing()) v = Value::Null();
+      v.AppendTo(doc.get(), spec_.accumulators_[i]->field());
+    }
+    g->accumulators.clear();
+    return doc;
+  }
 
   Status Build() {
     Bson doc;
@@ -77,13 +93,13 @@ class GroupStream : public DocumentStream {
       if (id_value.missing()) id_value = Value::Null();
       key.clear();
       AppendValueKey(id_value, &key);
+      if (spill_) {
+        if (Status s = SpillDocument(key, id_value, doc.get()); !s.ok()) return s;
+        continue;
+      }
       auto [it, inserted] = index_.try_emplace(key, groups_.size());
       if (inserted) {
-        Group g;
-        g.accumulators.reserve(spec_.accumulators_.size());
-        for (const auto& acc : spec_.accumulators_) g.accumulators.push_back(acc->Make(id_value));
-        g.key = std::move(id_value);
-        groups_.push_back(std::move(g));
+        groups_.push_back(NewGroup(std::move(id_value)));
         memory_ += 2 * key.size() + sizeof(Group) + 64 + groups_.back().key.ApproximateSize();
       }
       Group& g = groups_[it->second];
@@ -94,14 +110,117 @@ class GroupStream : public DocumentStream {
       }
       memory_ += group_memory - g.memory;
       g.memory = group_memory;
-      if (memory_ > ctx_.max_memory_bytes && !ctx_.allow_disk_use) {
-        return Status(ErrorCodes::QueryExceededMemoryLimitNoDiskUseAllowed,
-                      "Exceeded memory limit for $group, but didn't allow external sort. Pass "
-                      "allowDiskUse:true to opt in.");
+      if (memory_ > ctx_.max_memory_bytes) {
+        if (!ctx_.allow_disk_use) {
+          return Status(ErrorCodes::QueryExceededMemoryLimitNoDiskUseAllowed,
+                        "Exceeded memory limit for $group, but didn't allow external sort. Pass "
+                        "allowDiskUse:true to opt in.");
+        }
+        StartSpilling();
       }
+    }
+    if (spill_) {
+      std::sort(merge_order_.begin(), merge_order_.end(),
+                [this](size_t a, size_t b) { return encoded_[a] < encoded_[b]; });
     }
     index_.clear();
     return Status::OK();
+  }
+
+  // --- Past the memory limit with allowDiskUse -------------------------------
+  // The groups in memory keep what they have folded in. Every later document
+  // goes through an external sort on its group key (stable, so each group's
+  // documents keep their order), and at the end groups are finished one at a
+  // time: the in-memory ones and the spilled keys, merged in key order.
+
+  void StartSpilling() {
+    SorterOptions options;
+    options.max_memory_bytes = ctx_.max_memory_bytes;
+    options.allow_disk_use = true;
+    options.temp_dir = ctx_.temp_dir;
+    Bson pattern;
+    BSON_APPEND_INT32(pattern.get(), "k", 1);
+    spill_ = std::make_unique<Sorter>(SortPattern::Parse(pattern.get()).value(), options);
+    encoded_.resize(groups_.size());
+    for (auto& [key, i] : index_) encoded_[i] = Hex(key);
+    merge_order_.resize(groups_.size());
+    for (size_t i = 0; i < merge_order_.size(); ++i) merge_order_[i] = i;
+  }
+
+  // Hex keeps the keys' byte order under the sorter's string comparison.
+  static std::string Hex(std::string_view bytes) {
+    static const char kDigits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+      out.push_back(kDigits[c >> 4]);
+      out.push_back(kDigits[c & 15]);
+    }
+    return out;
+  }
+
+  // Sorted as {k: <hex key>, i: <group _id>, d: <document>}.
+  Status SpillDocument(const std::string& key, const Value& id, const bson_t* doc) {
+    Bson wrapper;
+    AppendUtf8(wrapper.get(), "k", Hex(key));
+    id.AppendTo(wrapper.get(), "i");
+    BSON_APPEND_DOCUMENT(wrapper.get(), "d", doc);
+    return spill_->Add(wrapper.get());
+  }
+
+  // The next spilled document into pending_, if any.
+  Status LoadPending() {
+    has_pending_ = false;
+    auto more = spill_->Next(&pending_);
+    if (!more.ok()) return more.status();
+    has_pending_ = more.value();
+    return Status::OK();
+  }
+
+  static std::string_view Field(const bson_t* wrapper, const char* name, bson_iter_t* it) {
+    bson_iter_init_find(it, wrapper, name);
+    return BSON_ITER_HOLDS_UTF8(it) ? Utf8Of(it) : std::string_view();
+  }
+
+  // Folds every pending document of `key` into `g`.
+  Status FoldSpilled(std::string_view key, Group* g) {
+    bson_iter_t it;
+    while (has_pending_ && Field(pending_.get(), "k", &it) == key) {
+      bson_iter_t d;
+      bson_iter_init_find(&d, pending_.get(), "d");
+      Bson doc = DocumentOf(&d);
+      EvalContext ectx{doc.get(), ctx_.variables.get()};
+      for (auto& acc : g->accumulators) {
+        if (Status s = acc->Process(ectx); !s.ok()) return s;
+      }
+      if (Status s = LoadPending(); !s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+  StatusWith<bool> NextMerged(Bson* out) {
+    if (!merge_started_) {
+      merge_started_ = true;
+      if (Status s = LoadPending(); !s.ok()) return s;
+    }
+    bson_iter_t it;
+    std::string spilled_key = has_pending_ ? std::string(Field(pending_.get(), "k", &it)) : "";
+    bool memory_left = next_ < merge_order_.size();
+    if (!memory_left && !has_pending_) return false;
+    if (memory_left && (!has_pending_ || encoded_[merge_order_[next_]] <= spilled_key)) {
+      size_t i = merge_order_[next_++];
+      if (has_pending_ && encoded_[i] == spilled_key) {
+        if (Status s = FoldSpilled(spilled_key, &groups_[i]); !s.ok()) return s;
+      }
+      *out = Finish(&groups_[i]);
+      return true;
+    }
+    bson_iter_t id;
+    bson_iter_init_find(&id, pending_.get(), "i");
+    Group g = NewGroup(Value::FromIter(&id));
+    if (Status s = FoldSpilled(spilled_key, &g); !s.ok()) return s;
+    *out = Finish(&g);
+    return true;
   }
 
   std::unique_ptr<DocumentStream> source_;
@@ -112,6 +231,13 @@ class GroupStream : public DocumentStream {
   std::unordered_map<std::string, size_t> index_;
   size_t next_ = 0;
   size_t memory_ = 0;
+  // Spilling state.
+  std::unique_ptr<Sorter> spill_;
+  std::vector<std::string> encoded_;  // hex keys of groups_
+  std::vector<size_t> merge_order_;   // groups_ positions in key order
+  bool merge_started_ = false;
+  Bson pending_;
+  bool has_pending_ = false;
 };
 
 StatusWith<std::unique_ptr<DocumentStream>> GroupSpec::Instantiate(

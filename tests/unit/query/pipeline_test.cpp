@@ -402,6 +402,42 @@ TEST_CASE("$group and $sort memory limits", "[aggregate]") {
   CHECK(grouped.value() == Canonical(Doc("{r: [{n: 200}]}").get()));
 }
 
+TEST_CASE("$group past its memory limit with allowDiskUse spills and loses nothing",
+          "[aggregate]") {
+  // 300 documents over 40 groups, keys of mixed types (1, 1.0 and
+  // NumberLong(1) are one group), each group seen early (in memory) and
+  // late (spilled): every accumulator must see its documents in input order.
+  std::vector<std::string> input;
+  for (int i = 0; i < 300; ++i) {
+    int g = (i * 7) % 40;
+    std::string key = g % 3 == 0   ? std::to_string(g)
+                      : g % 3 == 1 ? "{$numberLong: \"" + std::to_string(g) + "\"}"
+                                   : "\"k" + std::to_string(g) + "\"";
+    if (g == 1 && i % 2 == 0) key = "1.0";
+    input.push_back("{_id: " + std::to_string(i) + ", g: " + key + ", v: " + std::to_string(i) +
+                    R"(, pad: "0123456789012345678901234567890123456789"})");
+  }
+  const std::string pipeline = R"([{$group: {_id: "$g", n: {$sum: 1}, total: {$sum: "$v"},
+      first: {$first: "$v"}, last: {$last: "$v"}, all: {$push: "$v"}, big: {$max: "$v"}}},
+      {$sort: {first: 1}}])";
+  auto in_memory = Run(input, pipeline);
+  REQUIRE(in_memory.ok());
+  Options spilling;
+  spilling.max_memory = 6000;  // a handful of groups fit; the rest spills
+  spilling.allow_disk_use = true;
+  Options no_disk = spilling;
+  no_disk.allow_disk_use = false;
+  CHECK(Run(input, pipeline, no_disk).status().code() == 292);  // so it does spill below
+  auto spilled = Run(input, pipeline, spilling);
+  REQUIRE(spilled.ok());
+  CHECK(spilled.value() == in_memory.value());
+  // Without the final $sort, spilled groups come out in key order, each once.
+  auto counted = Run(input, R"([{$group: {_id: "$g", n: {$sum: 1}}},
+      {$group: {_id: null, groups: {$sum: 1}, docs: {$sum: "$n"}}}])", spilling);
+  REQUIRE(counted.ok());
+  CHECK(counted.value() == Canonical(Doc("{r: [{_id: null, groups: 40, docs: 300}]}").get()));
+}
+
 TEST_CASE("$unwind, $replaceRoot, $replaceWith, $sample, $facet", "[aggregate]") {
   CheckRows({
       {{"{_id: 1, a: [1, 2]}", "{_id: 2, a: []}", "{_id: 3}", "{_id: 4, a: null}",
