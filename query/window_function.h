@@ -91,6 +91,11 @@ StatusWith<std::unique_ptr<WindowFunction>> ParseOrderedWindowFunction(
     std::string_view name, const bson_t* obj, const SortPattern* sort_by,
     const VariablesParseState& vps);
 
+// $derivative and $integral (window_functions_calculus.cpp).
+StatusWith<std::unique_ptr<WindowFunction>> ParseCalculusWindowFunction(
+    std::string_view name, const bson_t* obj, const SortPattern* sort_by,
+    const VariablesParseState& vps);
+
 // Evaluates `expr` on each document of `p`.
 StatusWith<std::vector<Value>> EvaluateEach(const Expression& expr, const WindowPartition& p);
 

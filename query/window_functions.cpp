@@ -26,7 +26,7 @@ bool IsAccumulatorStyle(std::string_view name) {
 
 // mongod's window functions that Basalt does not compute yet.
 bool IsUnsupported(std::string_view name) {
-  for (std::string_view f : {"$derivative", "$integral", "$minN", "$maxN", "$firstN", "$lastN",
+  for (std::string_view f : {"$minN", "$maxN", "$firstN", "$lastN",
                              "$top", "$bottom", "$topN", "$bottomN", "$percentile", "$median",
                              "$minMaxScalar"}) {
     if (f == name) return true;
@@ -42,9 +42,11 @@ bool IsOrdered(std::string_view name) {
   return false;
 }
 
+bool IsCalculus(std::string_view name) { return name == "$derivative" || name == "$integral"; }
+
 bool IsFunction(std::string_view name) {
-  return IsAccumulatorStyle(name) || IsUnsupported(name) || IsOrdered(name) || name == "$first" ||
-         name == "$last";
+  return IsAccumulatorStyle(name) || IsUnsupported(name) || IsOrdered(name) || IsCalculus(name) ||
+         name == "$first" || name == "$last";
 }
 
 class AccumulatorWindow : public WindowFunction {
@@ -243,6 +245,7 @@ StatusWith<std::unique_ptr<WindowFunction>> ParseWindowFunction(const bson_iter_
     }
     if (IsAccumulatorStyle(name)) return ParseAccumulatorStyle(obj.get(), sort_by, vps);
     if (name == "$first" || name == "$last") return ParseFirstLast(name, obj.get(), sort_by, vps);
+    if (IsCalculus(name)) return ParseCalculusWindowFunction(name, obj.get(), sort_by, vps);
     return ParseOrderedWindowFunction(name, obj.get(), sort_by, vps);
   }
   return Fail("Expected a $-prefixed window function" +

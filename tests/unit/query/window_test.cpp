@@ -201,6 +201,36 @@ TEST_CASE("$setWindowFields $locf, $linearFill and $expMovingAvg", "[aggregate][
   });
 }
 
+TEST_CASE("$setWindowFields $derivative and $integral", "[aggregate][window]") {
+  const std::vector<std::string> curve = {"{_id: 1, t: 0, x: 0}", "{_id: 2, t: 1, x: 2}",
+                                          "{_id: 3, t: 2, x: 6}", "{_id: 4, t: 3, x: 12}"};
+  const std::vector<std::string> hours = {
+      R"({_id: 1, t: {$date: "2020-01-01T00:00:00Z"}, x: 0})",
+      R"({_id: 2, t: {$date: "2020-01-01T00:30:00Z"}, x: 5})",
+      R"({_id: 3, t: {$date: "2020-01-01T02:00:00Z"}, x: 20})"};
+  auto sorted = [](const std::string& fn) {
+    return "[{$setWindowFields: {sortBy: {t: 1}, output: {o: " + fn +
+           "}}}, {$project: {o: 1}}]";
+  };
+  CheckPipelineRows({
+      {curve, sorted(R"({$derivative: {input: "$x"}, window: {documents: [-1, 0]}})"),
+       "[{_id: 1, o: null}, {_id: 2, o: 2.0}, {_id: 3, o: 4.0}, {_id: 4, o: 6.0}]"},
+      {curve, sorted(R"({$derivative: {input: "$x"}, window: {range: [-2, 0]}})"),
+       "[{_id: 1, o: null}, {_id: 2, o: 2.0}, {_id: 3, o: 3.0}, {_id: 4, o: 5.0}]"},
+      {hours, sorted(R"({$derivative: {input: "$x", unit: "millisecond"}, window: {documents: [-1, 0]}})"),
+       "[{_id: 1, o: null}, {_id: 2, o: 2.777777777777778e-06}, {_id: 3, o: 2.777777777777778e-06}]"},
+      // Trapezoids: 1.0 between t = 0 and 1, 4.0 between 1 and 2, 9.0 between 2 and 3.
+      {curve, sorted(R"({$integral: {input: "$x"}})"),
+       "[{_id: 1, o: 14.0}, {_id: 2, o: 14.0}, {_id: 3, o: 14.0}, {_id: 4, o: 14.0}]"},
+      {curve, sorted(R"({$integral: {input: "$x"}, window: {documents: ["unbounded", "current"]}})"),
+       "[{_id: 1, o: 0}, {_id: 2, o: 1.0}, {_id: 3, o: 5.0}, {_id: 4, o: 14.0}]"},
+      {curve, sorted(R"({$integral: {input: "$x"}, window: {documents: [-1, 0]}})"),
+       "[{_id: 1, o: 0}, {_id: 2, o: 1.0}, {_id: 3, o: 4.0}, {_id: 4, o: 9.0}]"},
+      {hours, sorted(R"({$integral: {input: "$x", unit: "hour"}})"),
+       "[{_id: 1, o: 20.0}, {_id: 2, o: 20.0}, {_id: 3, o: 20.0}]"},
+  });
+}
+
 TEST_CASE("$setWindowFields errors", "[aggregate][window]") {
   auto out = [](const std::string& fn) {
     return "[{$setWindowFields: {sortBy: {t: 1}, output: {o: " + fn + "}}}]";
@@ -223,8 +253,18 @@ TEST_CASE("$setWindowFields errors", "[aggregate][window]") {
       {{}, out(R"({$sum: 1, $max: 1})"), 9, "Cannot specify two functions in window function spec"},
       {{}, out(R"({$sum: 1, foo: 1})"), 9, "Window function found an unknown argument: foo"},
       {{}, out(R"({$count: 1})"), 9, "$count only accepts an empty object as input"},
-      {{}, out(R"({$derivative: {input: "$x"}})"), 238,
-       "The $derivative window function is not supported by Basalt yet"},
+      {{}, out(R"({$percentile: {input: "$x", p: [0.5], method: "approximate"}})"), 238,
+       "The $percentile window function is not supported by Basalt yet"},
+      {{}, out(R"({$derivative: {input: "$x"}})"), 9, "$derivative requires explicit window bounds"},
+      {{}, out(R"({$derivative: {input: "$x", unit: "month"}, window: {documents: [-1, 0]}})"),
+       5490710, "unit must be 'week' or smaller"},
+      {{}, unsorted(R"({$integral: {input: "$x"}})"), 9, "$integral requires a sortBy"},
+      {{R"({t: {$date: "2020-01-01T00:00:00Z"}, x: 1})", R"({t: {$date: "2020-01-02T00:00:00Z"}, x: 2})"},
+       out(R"({$derivative: {input: "$x"}, window: {documents: [-1, 0]}})"), 5624901,
+       "$derivative where the sortBy is a Date requires an 'unit'"},
+      {{"{t: 1, x: \"a\"}"}, out(R"({$integral: {input: "$x"}})"), 5423900,
+       "The input value of $integral window function must be a vector of 2 value, the first "
+       "value must be numeric or date type and the second must be numeric."},
       {{}, "[{$setWindowFields: {output: {a: {$sum: 1}, \"a.b\": {$sum: 1}}}}]", 6307900,
        "$setWindowFields 'output' specification contains two conflicting paths"},
       // Bounds.
