@@ -7,7 +7,9 @@
 // Memory: the sort has $sort's limit (292 without allowDiskUse, spilling
 // with it); a partition past PipelineContext::max_memory_bytes fails with
 // mongod's 5414201 unless allowDiskUse, with which Basalt keeps it in
-// memory (it does not spill partitions).
+// memory (it does not spill partitions, where mongod would). The values the
+// functions compute count against the limit in any case, as mongod's
+// function states (which it cannot spill) do.
 
 #include "query/pipeline_stages.h"
 #include "query/spec_rules.h"
@@ -179,19 +181,22 @@ class WindowStream : public DocumentStream {
 
   Status CheckMemory(size_t memory) const {
     if (memory <= ctx_.max_memory_bytes || ctx_.allow_disk_use) return Status::OK();
-    return Status(5414201, "Exceeded memory limit in DocumentSourceSetWindowFields, used " +
-                               std::to_string(memory) + " bytes but max allowed is " +
-                               std::to_string(ctx_.max_memory_bytes));
+    return WindowMemoryError(memory, ctx_.max_memory_bytes);
   }
 
   Status Compute(std::vector<Bson> docs, size_t memory) {
     WindowPartition partition{&docs, ctx_.variables.get(),
-                              spec_.sort_by_ ? &*spec_.sort_by_ : nullptr, &spec_.sort_path_};
+                              spec_.sort_by_ ? &*spec_.sort_by_ : nullptr, &spec_.sort_path_,
+                              ctx_.max_memory_bytes};
     std::vector<std::vector<Value>> results(spec_.outputs_.size());
+    uint64_t computed = 0;
     for (size_t i = 0; i < spec_.outputs_.size(); ++i) {
       if (Status s = spec_.outputs_[i].fn->Compute(partition, &results[i]); !s.ok()) return s;
-      for (const Value& v : results[i]) memory += v.ApproximateSize();
-      if (Status s = CheckMemory(memory); !s.ok()) return s;
+      for (const Value& v : results[i]) computed += v.ApproximateSize();
+      if (Status s = CheckMemory(memory + computed); !s.ok()) return s;
+      if (computed > ctx_.max_memory_bytes) {
+        return WindowMemoryError(computed, ctx_.max_memory_bytes);
+      }
     }
     ready_.reserve(docs.size());
     for (size_t d = 0; d < docs.size(); ++d) {

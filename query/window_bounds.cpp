@@ -243,6 +243,12 @@ StatusWith<std::vector<std::pair<size_t, size_t>>> WindowIndexes(const WindowBou
   return out;
 }
 
+Status WindowMemoryError(uint64_t used, uint64_t limit) {
+  return Status(5414201, "Exceeded memory limit in DocumentSourceSetWindowFields, used " +
+                             std::to_string(used) + " bytes but max allowed is " +
+                             std::to_string(limit));
+}
+
 StatusWith<std::vector<Value>> EvaluateEach(const Expression& expr, const WindowPartition& p) {
   std::vector<Value> out;
   out.reserve(p.docs->size());

@@ -52,7 +52,15 @@ struct WindowPartition {
   // The stage's sortBy (null when none) and its first field split on dots.
   const SortPattern* sort_by;
   const std::vector<std::string>* sort_path;
+  // The stage's memory limit, which the values a function computes count
+  // against whatever allowDiskUse says: like mongod's window function
+  // states, they cannot be spilled ($push over a growing window is
+  // quadratic).
+  uint64_t max_memory_bytes;
 };
+
+// mongod's 5414201 "Exceeded memory limit in DocumentSourceSetWindowFields".
+Status WindowMemoryError(uint64_t used, uint64_t limit);
 
 // Each document's window as [begin, end) indexes into the partition
 // (begin >= end: empty), for `bounds`; mongod's errors for range windows

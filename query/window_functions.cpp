@@ -100,6 +100,7 @@ class AccumulatorWindow : public WindowFunction {
                  std::vector<Value>* out) const {
     auto acc = group_->Make(Value());
     size_t added = 0;
+    uint64_t memory = 0;
     for (size_t i = 0; i < w.size(); ++i) {
       while (added < w[i].second) {
         EvalContext ctx{(*p.docs)[added++].get(), p.vars};
@@ -107,6 +108,7 @@ class AccumulatorWindow : public WindowFunction {
       }
       Value v = acc->Result();
       (*out)[i] = v.missing() ? Value::Null() : std::move(v);
+      if (Status s = Account((*out)[i], p, &memory); !s.ok()) return s;
     }
     return Status::OK();
   }
@@ -119,6 +121,7 @@ class AccumulatorWindow : public WindowFunction {
     const std::vector<Value>& in = inputs.value();
     auto state = MakeWindowState(op_);
     size_t lo = 0, hi = 0;
+    uint64_t memory = 0;
     for (size_t i = 0; i < w.size(); ++i) {
       const size_t begin = w[i].first, end = std::max(w[i].first, w[i].second);
       if (begin >= hi) {
@@ -128,7 +131,15 @@ class AccumulatorWindow : public WindowFunction {
       while (hi < end) state->Add(in[hi++]);
       while (lo < begin) state->Remove(in[lo++]);
       (*out)[i] = state->Result();
+      if (Status s = Account((*out)[i], p, &memory); !s.ok()) return s;
     }
+    return Status::OK();
+  }
+
+  // Counts a computed value (with the state that made it) against the limit.
+  static Status Account(const Value& v, const WindowPartition& p, uint64_t* memory) {
+    *memory += v.ApproximateSize();
+    if (*memory > p.max_memory_bytes) return WindowMemoryError(*memory, p.max_memory_bytes);
     return Status::OK();
   }
 

@@ -351,6 +351,18 @@ TEST_CASE("$setWindowFields memory limit", "[aggregate][window]") {
   auto allowed = RunPipeline(docs, pipeline, small);
   REQUIRE(allowed.ok());
   CHECK(allowed.value().find("\"o\" : { \"$numberInt\" : \"50\" }") != std::string::npos);
+  // What the functions compute counts even with allowDiskUse: a running
+  // $push grows quadratically.
+  auto pushed = RunPipeline(
+      docs, R"([{$setWindowFields: {sortBy: {_id: 1}, output: {o: {$push: "$s", window: {documents: ["unbounded", "current"]}}}}}])",
+      small);
+  REQUIRE_FALSE(pushed.ok());
+  CHECK(pushed.status().code() == 5414201);
+  auto sliding = RunPipeline(
+      docs, R"([{$setWindowFields: {sortBy: {_id: 1}, output: {o: {$push: "$s", window: {documents: [-5, 5]}}}}}])",
+      small);
+  REQUIRE_FALSE(sliding.ok());
+  CHECK(sliding.status().code() == 5414201);
   // With a sortBy, the sort reports $sort's error first, as mongod's.
   small.allow_disk_use = false;
   auto sorted = RunPipeline(
