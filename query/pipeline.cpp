@@ -30,9 +30,9 @@ constexpr std::string_view kKnownUnsupported[] = {"$bucket",
 const std::unordered_map<std::string_view, StageParser>& StageMap() {
   static const auto* map = [] {
     auto* m = new std::unordered_map<std::string_view, StageParser>();
-    for (auto table : {MatchStages, BasicStages, ProjectStages, GroupStages, SortStages,
-                       UnwindStages, FacetStages, LookupStages, WindowStages, DensifyStages,
-                       FillStages}) {
+    for (auto table :
+         {MatchStages, BasicStages, ProjectStages, GroupStages, SortStages, UnwindStages,
+          FacetStages, LookupStages, WindowStages, DensifyStages, FillStages}) {
       for (const StageEntry& e : table()) m->emplace(e.name, e.parse);
     }
     return m;

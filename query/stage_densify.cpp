@@ -148,13 +148,13 @@ class DensifyStream : public DocumentStream {
       }
       p.started = true;
     }
-    const bool below = spec_.bounds == DensifySpec::Bounds::kExplicit &&
-                       CompareValues(v, spec_.lower) < 0;
+    const bool below =
+        spec_.bounds == DensifySpec::Bounds::kExplicit && CompareValues(v, spec_.lower) < 0;
     if (!below) {
-      const Value limit = spec_.bounds == DensifySpec::Bounds::kExplicit &&
-                                  CompareValues(spec_.upper, v) < 0
-                              ? spec_.upper
-                              : v;
+      const Value limit =
+          spec_.bounds == DensifySpec::Bounds::kExplicit && CompareValues(spec_.upper, v) < 0
+              ? spec_.upper
+              : v;
       if (Status s = FillTo(p, limit, false); !s.ok()) return s;
       if (ValuesEqual(p.next, v)) {
         auto next = spec_.Increment(p.next);

@@ -7,8 +7,8 @@ namespace basalt::query {
 namespace {
 
 Status Unknown(std::string_view prefix, std::string_view field) {
-  return Status(40415, "BSON field '" + std::string(prefix) + std::string(field) +
-                           "' is an unknown field.");
+  return Status(
+      40415, "BSON field '" + std::string(prefix) + std::string(field) + "' is an unknown field.");
 }
 
 Status Missing(std::string_view path) {
@@ -22,8 +22,8 @@ Status WrongType(std::string_view path, const bson_iter_t* it, std::string_view 
 }
 
 bool IsTimeUnit(std::string_view unit) {
-  for (std::string_view u : {"year", "quarter", "month", "week", "day", "hour", "minute", "second",
-                             "millisecond"}) {
+  for (std::string_view u :
+       {"year", "quarter", "month", "week", "day", "hour", "minute", "second", "millisecond"}) {
     if (u == unit) return true;
   }
   return false;
@@ -182,12 +182,11 @@ StatusWith<StagePtr> ParseDensify(const bson_iter_t* arg, PipelineContext&) {
   auto pattern = SortPattern::Parse(sort_key.get());
   if (!pattern.ok()) return pattern.status();
   spec->sort_pattern = std::move(pattern.value());
-  auto increment =
-      spec->unit.empty()
-          ? ValueFormula::Make(R"({"$add": ["$$v", "$$step"]})", {"v", "step"})
-          : ValueFormula::Make(R"({"$dateAdd": {"startDate": "$$v", "unit": ")" + spec->unit +
-                                   R"(", "amount": "$$step"}})",
-                               {"v", "step"});
+  auto increment = spec->unit.empty()
+                       ? ValueFormula::Make(R"({"$add": ["$$v", "$$step"]})", {"v", "step"})
+                       : ValueFormula::Make(R"({"$dateAdd": {"startDate": "$$v", "unit": ")" +
+                                                spec->unit + R"(", "amount": "$$step"}})",
+                                            {"v", "step"});
   if (!increment.ok()) return increment.status();
   spec->increment_ = std::move(increment.value());
   return StagePtr(std::move(spec));

@@ -49,8 +49,9 @@ Status RewriteOutputs(const bson_iter_t* output, bson_t* window_output, bson_t* 
     any = true;
     const std::string field(KeyOf(&it));
     if (!BSON_ITER_HOLDS_DOCUMENT(&it)) {
-      return Status(6050200, "Each fill output specification must be an object with exactly one "
-                             "field");
+      return Status(6050200,
+                    "Each fill output specification must be an object with exactly one "
+                    "field");
     }
     bson_iter_t f, method, value;
     bool has_method = false, has_value = false;

@@ -247,9 +247,9 @@ bool Conflicts(const std::vector<std::string>& a, const std::vector<std::string>
 
 StatusWith<StagePtr> ParseSetWindowFields(const bson_iter_t* arg, PipelineContext& ctx) {
   if (!BSON_ITER_HOLDS_DOCUMENT(arg)) {
-    return Status(ErrorCodes::FailedToParse,
-                  "the $setWindowFields stage specification must be an object, found " +
-                      TypeNameOf(arg));
+    return Status(
+        ErrorCodes::FailedToParse,
+        "the $setWindowFields stage specification must be an object, found " + TypeNameOf(arg));
   }
   auto spec = std::make_shared<SetWindowFieldsSpec>();
   bson_iter_t it, partition_it, output_it;
@@ -268,8 +268,8 @@ StatusWith<StagePtr> ParseSetWindowFields(const bson_iter_t* arg, PipelineContex
       output_it = it;
       has_output = true;
     } else {
-      return Status(40415, "BSON field '$setWindowFields." + std::string(key) +
-                               "' is an unknown field.");
+      return Status(40415,
+                    "BSON field '$setWindowFields." + std::string(key) + "' is an unknown field.");
     }
   }
   if (!has_output) {

@@ -13,8 +13,8 @@ namespace {
 Status Fail(std::string message) { return Status(ErrorCodes::FailedToParse, std::move(message)); }
 
 bool IsTimeUnit(std::string_view unit) {
-  for (std::string_view u : {"year", "quarter", "month", "week", "day", "hour", "minute", "second",
-                             "millisecond"}) {
+  for (std::string_view u :
+       {"year", "quarter", "month", "week", "day", "hour", "minute", "second", "millisecond"}) {
     if (u == unit) return true;
   }
   return false;
@@ -46,9 +46,9 @@ StatusWith<WindowBound> ParseBound(const bson_iter_t* elem, const VariablesParse
 }
 
 Status CheckForward(const WindowBound& lower, const WindowBound& upper) {
-  auto value = [](const WindowBound& b) { return b.kind == WindowBound::Kind::kCurrent
-                                                     ? Value::Int32(0)
-                                                     : b.offset; };
+  auto value = [](const WindowBound& b) {
+    return b.kind == WindowBound::Kind::kCurrent ? Value::Int32(0) : b.offset;
+  };
   if (lower.kind == WindowBound::Kind::kUnbounded || upper.kind == WindowBound::Kind::kUnbounded) {
     return Status::OK();
   }
@@ -124,7 +124,8 @@ StatusWith<WindowBounds> ParseWindowBounds(const bson_iter_t* window, const Sort
   }
   bson_iter_t lower, upper;
   if (has_documents) {
-    if (fields != 1) return Fail("'window' field that specifies documents cannot have other fields");
+    if (fields != 1)
+      return Fail("'window' field that specifies documents cannot have other fields");
     if (Status s = Unpack(&documents, &lower, &upper); !s.ok()) return s;
     auto lo = ParseBound(&lower, vps, AcceptInteger);
     if (!lo.ok()) return lo.status();
@@ -183,9 +184,8 @@ StatusWith<std::vector<std::pair<size_t, size_t>>> WindowIndexes(const WindowBou
     };
     for (size_t i = 0; i < n; ++i) {
       const int64_t at = static_cast<int64_t>(i);
-      out[i].first = bounds.lower.kind == WindowBound::Kind::kUnbounded
-                         ? 0
-                         : clamp(at + offset(bounds.lower));
+      out[i].first =
+          bounds.lower.kind == WindowBound::Kind::kUnbounded ? 0 : clamp(at + offset(bounds.lower));
       out[i].second = bounds.upper.kind == WindowBound::Kind::kUnbounded
                           ? n
                           : clamp(at + offset(bounds.upper) + 1);

@@ -26,9 +26,8 @@ bool IsAccumulatorStyle(std::string_view name) {
 
 // mongod's window functions that Basalt does not compute yet.
 bool IsUnsupported(std::string_view name) {
-  for (std::string_view f : {"$minN", "$maxN", "$firstN", "$lastN",
-                             "$top", "$bottom", "$topN", "$bottomN", "$percentile", "$median",
-                             "$minMaxScalar"}) {
+  for (std::string_view f : {"$minN", "$maxN", "$firstN", "$lastN", "$top", "$bottom", "$topN",
+                             "$bottomN", "$percentile", "$median", "$minMaxScalar"}) {
     if (f == name) return true;
   }
   return false;
@@ -170,7 +169,8 @@ StatusWith<std::unique_ptr<WindowFunction>> ParseAccumulatorStyle(const bson_t* 
       op = std::string(name);
       if (op == "$count") {
         bson_iter_t inner;
-        if (!BSON_ITER_HOLDS_DOCUMENT(&it) || (bson_iter_recurse(&it, &inner), bson_iter_next(&inner))) {
+        if (!BSON_ITER_HOLDS_DOCUMENT(&it) ||
+            (bson_iter_recurse(&it, &inner), bson_iter_next(&inner))) {
           return Fail("$count only accepts an empty object as input");
         }
         input = std::make_unique<ConstantExpression>(Value::Int32(1));
@@ -202,8 +202,7 @@ StatusWith<std::unique_ptr<WindowFunction>> ParseAccumulatorStyle(const bson_t* 
 }
 
 // {$first: <expr>, window: {...}} (mongod's ExpressionFirstLast::parse).
-StatusWith<std::unique_ptr<WindowFunction>> ParseFirstLast(std::string_view name,
-                                                           const bson_t* obj,
+StatusWith<std::unique_ptr<WindowFunction>> ParseFirstLast(std::string_view name, const bson_t* obj,
                                                            const SortPattern* sort_by,
                                                            const VariablesParseState& vps) {
   std::optional<WindowBounds> bounds;

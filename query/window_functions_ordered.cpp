@@ -285,9 +285,9 @@ class ExpMovingAvgWindow : public WindowFunction {
       if (v.numeric()) {
         decimal = decimal || v.type() == BSON_TYPE_DECIMAL128;
         const bson_decimal128_t d = v.CoerceToDecimal();
-        average = average ? decimal::Add(decimal::Multiply(d, alpha_),
-                                         decimal::Multiply(*average, keep))
-                          : d;
+        average =
+            average ? decimal::Add(decimal::Multiply(d, alpha_), decimal::Multiply(*average, keep))
+                    : d;
       }
       (*out)[i] = !average  ? Value::Null()
                   : decimal ? Value::Decimal(*average)
@@ -338,8 +338,7 @@ StatusWith<std::unique_ptr<WindowFunction>> ParseExpMovingAvg(const bson_t* obj,
     alpha = Value::FromIter(&alpha_it).CoerceToDecimal();
     if (decimal::Compare(alpha, decimal::FromInt64(0)) <= 0 ||
         decimal::Compare(alpha, decimal::FromInt64(1)) >= 0) {
-      return Fail("'alpha' must be between 0 and 1 (exclusive), found " +
-                  ElementString(&alpha_it));
+      return Fail("'alpha' must be between 0 and 1 (exclusive), found " + ElementString(&alpha_it));
     }
   } else {
     return Fail("Got unrecognized field in $expMovingAvg" + kShape);

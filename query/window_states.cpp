@@ -37,8 +37,7 @@ class SumState : public WindowState {
     if (pos_inf_ > 0) return special(std::numeric_limits<double>::infinity());
     if (neg_inf_ > 0) return special(-std::numeric_limits<double>::infinity());
     if (decimal) {
-      bson_decimal128_t total =
-          decimal::Add(decimal_, decimal::FromString(IntsString().c_str()));
+      bson_decimal128_t total = decimal::Add(decimal_, decimal::FromString(IntsString().c_str()));
       if (doubles_ > 0) total = decimal::Add(total, decimal::FromDouble34(double_ + comp_));
       if (average_) total = decimal::Divide(total, decimal::FromInt64(count_));
       return Value::Decimal(total);

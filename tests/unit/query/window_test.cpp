@@ -80,12 +80,10 @@ TEST_CASE("$setWindowFields sets, deviations and covariance", "[aggregate][windo
                                            "{_id: 3, t: 3, v: 3}"};
   const std::vector<std::string> odd = {"{_id: 1, t: 1, v: 1}", "{_id: 2, t: 2, v: 3}",
                                         "{_id: 3, t: 3, v: 5}"};
-  const std::vector<std::string> pairs = {"{_id: 1, t: 1, x: 1, y: 2}",
-                                          "{_id: 2, t: 2, x: 2, y: 4}",
-                                          "{_id: 3, t: 3, x: 3, y: 6}"};
+  const std::vector<std::string> pairs = {
+      "{_id: 1, t: 1, x: 1, y: 2}", "{_id: 2, t: 2, x: 2, y: 4}", "{_id: 3, t: 3, x: 3, y: 6}"};
   auto sorted = [](const std::string& fn) {
-    return "[{$setWindowFields: {sortBy: {t: 1}, output: {o: " + fn +
-           "}}}, {$project: {o: 1}}]";
+    return "[{$setWindowFields: {sortBy: {t: 1}, output: {o: " + fn + "}}}, {$project: {o: 1}}]";
   };
   CheckPipelineRows({
       // A removable $addToSet returns its distinct values in ascending order.
@@ -123,10 +121,9 @@ TEST_CASE("$setWindowFields sets, deviations and covariance", "[aggregate][windo
 TEST_CASE("$setWindowFields range windows", "[aggregate][window]") {
   const std::vector<std::string> times = {"{_id: 1, t: 1}", "{_id: 2, t: 2}", "{_id: 3, t: 4}",
                                           "{_id: 4, t: 7}"};
-  const std::vector<std::string> days = {
-      R"({_id: 1, d: {$date: "2020-01-01T00:00:00Z"}})",
-      R"({_id: 2, d: {$date: "2020-01-02T00:00:00Z"}})",
-      R"({_id: 3, d: {$date: "2020-01-05T00:00:00Z"}})"};
+  const std::vector<std::string> days = {R"({_id: 1, d: {$date: "2020-01-01T00:00:00Z"}})",
+                                         R"({_id: 2, d: {$date: "2020-01-02T00:00:00Z"}})",
+                                         R"({_id: 3, d: {$date: "2020-01-05T00:00:00Z"}})"};
   CheckPipelineRows({
       {times,
        R"([{$setWindowFields: {sortBy: {t: 1}, output: {o: {$sum: "$t", window: {range: [-2, 0]}}}}}])",
@@ -148,8 +145,7 @@ TEST_CASE("$setWindowFields ranks, $shift and partitions", "[aggregate][window]"
   const std::vector<std::string> scores = {"{_id: 1, s: 8}", "{_id: 2, s: 10}", "{_id: 3, s: 5}",
                                            "{_id: 4, s: 8}"};
   auto ranked = [](const std::string& fn) {
-    return "[{$setWindowFields: {sortBy: {s: -1}, output: {o: " + fn +
-           "}}}, {$project: {o: 1}}]";
+    return "[{$setWindowFields: {sortBy: {s: -1}, output: {o: " + fn + "}}}, {$project: {o: 1}}]";
   };
   CheckPipelineRows({
       {scores, ranked("{$rank: {}}"),
@@ -163,7 +159,8 @@ TEST_CASE("$setWindowFields ranks, $shift and partitions", "[aggregate][window]"
       {scores, ranked(R"({$shift: {output: "$_id", by: -1}})"),
        "[{_id: 2, o: null}, {_id: 1, o: 2}, {_id: 4, o: 1}, {_id: 3, o: 4}]"},
       // Ranks restart in each partition; a missing key is the null partition.
-      {{"{_id: 1, g: 1, s: 3}", "{_id: 2, s: 1}", "{_id: 3, g: 1, s: 1}", "{_id: 4, g: null, s: 2}"},
+      {{"{_id: 1, g: 1, s: 3}", "{_id: 2, s: 1}", "{_id: 3, g: 1, s: 1}",
+        "{_id: 4, g: null, s: 2}"},
        R"([{$setWindowFields: {partitionBy: "$g", sortBy: {s: 1}, output: {o: {$rank: {}}}}}, {$project: {o: 1}}])",
        "[{_id: 2, o: 1}, {_id: 4, o: 2}, {_id: 3, o: 1}, {_id: 1, o: 2}]"},
       // An expression as the partition key, several outputs, a dotted one.
@@ -204,25 +201,26 @@ TEST_CASE("$setWindowFields $locf, $linearFill and $expMovingAvg", "[aggregate][
 TEST_CASE("$setWindowFields $derivative and $integral", "[aggregate][window]") {
   const std::vector<std::string> curve = {"{_id: 1, t: 0, x: 0}", "{_id: 2, t: 1, x: 2}",
                                           "{_id: 3, t: 2, x: 6}", "{_id: 4, t: 3, x: 12}"};
-  const std::vector<std::string> hours = {
-      R"({_id: 1, t: {$date: "2020-01-01T00:00:00Z"}, x: 0})",
-      R"({_id: 2, t: {$date: "2020-01-01T00:30:00Z"}, x: 5})",
-      R"({_id: 3, t: {$date: "2020-01-01T02:00:00Z"}, x: 20})"};
+  const std::vector<std::string> hours = {R"({_id: 1, t: {$date: "2020-01-01T00:00:00Z"}, x: 0})",
+                                          R"({_id: 2, t: {$date: "2020-01-01T00:30:00Z"}, x: 5})",
+                                          R"({_id: 3, t: {$date: "2020-01-01T02:00:00Z"}, x: 20})"};
   auto sorted = [](const std::string& fn) {
-    return "[{$setWindowFields: {sortBy: {t: 1}, output: {o: " + fn +
-           "}}}, {$project: {o: 1}}]";
+    return "[{$setWindowFields: {sortBy: {t: 1}, output: {o: " + fn + "}}}, {$project: {o: 1}}]";
   };
   CheckPipelineRows({
       {curve, sorted(R"({$derivative: {input: "$x"}, window: {documents: [-1, 0]}})"),
        "[{_id: 1, o: null}, {_id: 2, o: 2.0}, {_id: 3, o: 4.0}, {_id: 4, o: 6.0}]"},
       {curve, sorted(R"({$derivative: {input: "$x"}, window: {range: [-2, 0]}})"),
        "[{_id: 1, o: null}, {_id: 2, o: 2.0}, {_id: 3, o: 3.0}, {_id: 4, o: 5.0}]"},
-      {hours, sorted(R"({$derivative: {input: "$x", unit: "millisecond"}, window: {documents: [-1, 0]}})"),
-       "[{_id: 1, o: null}, {_id: 2, o: 2.777777777777778e-06}, {_id: 3, o: 2.777777777777778e-06}]"},
+      {hours,
+       sorted(R"({$derivative: {input: "$x", unit: "millisecond"}, window: {documents: [-1, 0]}})"),
+       "[{_id: 1, o: null}, {_id: 2, o: 2.777777777777778e-06}, {_id: 3, o: "
+       "2.777777777777778e-06}]"},
       // Trapezoids: 1.0 between t = 0 and 1, 4.0 between 1 and 2, 9.0 between 2 and 3.
       {curve, sorted(R"({$integral: {input: "$x"}})"),
        "[{_id: 1, o: 14.0}, {_id: 2, o: 14.0}, {_id: 3, o: 14.0}, {_id: 4, o: 14.0}]"},
-      {curve, sorted(R"({$integral: {input: "$x"}, window: {documents: ["unbounded", "current"]}})"),
+      {curve,
+       sorted(R"({$integral: {input: "$x"}, window: {documents: ["unbounded", "current"]}})"),
        "[{_id: 1, o: 0}, {_id: 2, o: 1.0}, {_id: 3, o: 5.0}, {_id: 4, o: 14.0}]"},
       {curve, sorted(R"({$integral: {input: "$x"}, window: {documents: [-1, 0]}})"),
        "[{_id: 1, o: 0}, {_id: 2, o: 1.0}, {_id: 3, o: 4.0}, {_id: 4, o: 9.0}]"},
@@ -239,13 +237,21 @@ TEST_CASE("$setWindowFields errors", "[aggregate][window]") {
     return "[{$setWindowFields: {output: {o: " + fn + "}}}]";
   };
   CheckPipelineErrors({
-      {{}, "[{$setWindowFields: 1}]", 9,
+      {{},
+       "[{$setWindowFields: 1}]",
+       9,
        "the $setWindowFields stage specification must be an object, found int"},
-      {{}, "[{$setWindowFields: {}}]", 40414,
+      {{},
+       "[{$setWindowFields: {}}]",
+       40414,
        "BSON field '$setWindowFields.output' is missing but a required field"},
-      {{}, "[{$setWindowFields: {output: {}, foo: 1}}]", 40415,
+      {{},
+       "[{$setWindowFields: {output: {}, foo: 1}}]",
+       40415,
        "BSON field '$setWindowFields.foo' is an unknown field."},
-      {{}, "[{$setWindowFields: {output: {}, sortBy: 1}}]", 14,
+      {{},
+       "[{$setWindowFields: {output: {}, sortBy: 1}}]",
+       14,
        "BSON field '$setWindowFields.sortBy' is the wrong type 'int', expected type 'object'"},
       {{}, out("1"), 9, "The field 'o' must be an object"},
       {{}, out(R"({$summ: "$x"})"), 9, "Unrecognized window function, $summ"},
@@ -253,90 +259,153 @@ TEST_CASE("$setWindowFields errors", "[aggregate][window]") {
       {{}, out(R"({$sum: 1, $max: 1})"), 9, "Cannot specify two functions in window function spec"},
       {{}, out(R"({$sum: 1, foo: 1})"), 9, "Window function found an unknown argument: foo"},
       {{}, out(R"({$count: 1})"), 9, "$count only accepts an empty object as input"},
-      {{}, out(R"({$percentile: {input: "$x", p: [0.5], method: "approximate"}})"), 238,
+      {{},
+       out(R"({$percentile: {input: "$x", p: [0.5], method: "approximate"}})"),
+       238,
        "The $percentile window function is not supported by Basalt yet"},
-      {{}, out(R"({$derivative: {input: "$x"}})"), 9, "$derivative requires explicit window bounds"},
-      {{}, out(R"({$derivative: {input: "$x", unit: "month"}, window: {documents: [-1, 0]}})"),
-       5490710, "unit must be 'week' or smaller"},
+      {{},
+       out(R"({$derivative: {input: "$x"}})"),
+       9,
+       "$derivative requires explicit window bounds"},
+      {{},
+       out(R"({$derivative: {input: "$x", unit: "month"}, window: {documents: [-1, 0]}})"),
+       5490710,
+       "unit must be 'week' or smaller"},
       {{}, unsorted(R"({$integral: {input: "$x"}})"), 9, "$integral requires a sortBy"},
-      {{R"({t: {$date: "2020-01-01T00:00:00Z"}, x: 1})", R"({t: {$date: "2020-01-02T00:00:00Z"}, x: 2})"},
-       out(R"({$derivative: {input: "$x"}, window: {documents: [-1, 0]}})"), 5624901,
+      {{R"({t: {$date: "2020-01-01T00:00:00Z"}, x: 1})",
+        R"({t: {$date: "2020-01-02T00:00:00Z"}, x: 2})"},
+       out(R"({$derivative: {input: "$x"}, window: {documents: [-1, 0]}})"),
+       5624901,
        "$derivative where the sortBy is a Date requires an 'unit'"},
-      {{"{t: 1, x: \"a\"}"}, out(R"({$integral: {input: "$x"}})"), 5423900,
+      {{"{t: 1, x: \"a\"}"},
+       out(R"({$integral: {input: "$x"}})"),
+       5423900,
        "The input value of $integral window function must be a vector of 2 value, the first "
        "value must be numeric or date type and the second must be numeric."},
-      {{}, "[{$setWindowFields: {output: {a: {$sum: 1}, \"a.b\": {$sum: 1}}}}]", 6307900,
+      {{},
+       "[{$setWindowFields: {output: {a: {$sum: 1}, \"a.b\": {$sum: 1}}}}]",
+       6307900,
        "$setWindowFields 'output' specification contains two conflicting paths"},
       // Bounds.
       {{}, out(R"({$sum: 1, window: 1})"), 9, "'window' field must be an object"},
-      {{}, out(R"({$sum: 1, window: {documents: [2, 1]}})"), 5339900,
+      {{},
+       out(R"({$sum: 1, window: {documents: [2, 1]}})"),
+       5339900,
        "Lower bound must not exceed upper bound: [2, 1]"},
-      {{}, out(R"({$sum: 1, window: {documents: [0]}})"), 9,
+      {{},
+       out(R"({$sum: 1, window: {documents: [0]}})"),
+       9,
        "Window bounds must be a 2-element array: documents: [ 0 ]"},
-      {{}, out(R"({$sum: 1, window: {documents: ["now", 1]}})"), 9,
+      {{},
+       out(R"({$sum: 1, window: {documents: ["now", 1]}})"),
+       9,
        "Window bounds must be 'unbounded', 'current', or a number."},
-      {{}, out(R"({$sum: 1, window: {documents: [0.5, 1]}})"), 9,
+      {{},
+       out(R"({$sum: 1, window: {documents: [0.5, 1]}})"),
+       9,
        "Numeric document-based bounds must be an integer"},
-      {{}, out(R"({$sum: 1, window: {documents: [0, 1], range: [0, 1]}})"), 9,
+      {{},
+       out(R"({$sum: 1, window: {documents: [0, 1], range: [0, 1]}})"),
+       9,
        "Window bounds can specify either 'documents' or 'unit', not both."},
-      {{}, out(R"({$sum: 1, window: {documents: [0, 1], unit: "day"}})"), 9,
+      {{},
+       out(R"({$sum: 1, window: {documents: [0, 1], unit: "day"}})"),
+       9,
        "Window bounds can only specify 'unit' with range-based bounds."},
-      {{}, unsorted(R"({$sum: 1, window: {documents: [-1, 1]}})"), 5339901,
+      {{},
+       unsorted(R"({$sum: 1, window: {documents: [-1, 1]}})"),
+       5339901,
        "Document-based bounds require a sortBy"},
-      {{}, unsorted(R"({$sum: 1, window: {range: [-1, 1]}})"), 5339902,
+      {{},
+       unsorted(R"({$sum: 1, window: {range: [-1, 1]}})"),
+       5339902,
        "Range-based bounds require sortBy a single field"},
       {{},
        R"([{$setWindowFields: {sortBy: {t: -1}, output: {o: {$sum: 1, window: {range: [-1, 1]}}}}}])",
-       8947401, "Range-based bounds require an ascending sortBy"},
-      {{}, out(R"({$sum: 1, window: {range: [-1, 1], unit: "fortnight"}})"), 9,
+       8947401,
+       "Range-based bounds require an ascending sortBy"},
+      {{},
+       out(R"({$sum: 1, window: {range: [-1, 1], unit: "fortnight"}})"),
+       9,
        "unknown time unit value: fortnight"},
-      {{"{t: \"x\"}"}, out(R"({$sum: 1, window: {range: [-1, 1]}})"), 5429414,
+      {{"{t: \"x\"}"},
+       out(R"({$sum: 1, window: {range: [-1, 1]}})"),
+       5429414,
        "Invalid range: Expected the sortBy field to be a number, but it was string"},
-      {{R"({t: {$date: "2020-01-01T00:00:00Z"}})"}, out(R"({$sum: 1, window: {range: [-1, 1]}})"),
+      {{R"({t: {$date: "2020-01-01T00:00:00Z"}})"},
+       out(R"({$sum: 1, window: {range: [-1, 1]}})"),
        5429413,
        "Invalid range: For windows that involve date or time ranges, a unit must be provided."},
-      {{"{t: 1}"}, out(R"({$sum: 1, window: {range: [-1, 1], unit: "day"}})"), 5429513,
+      {{"{t: 1}"},
+       out(R"({$sum: 1, window: {range: [-1, 1], unit: "day"}})"),
+       5429513,
        "Invalid range: Expected the sortBy field to be a Date, but it was int"},
       // Ranks, $shift, fills.
-      {{}, unsorted("{$rank: {}}"), 5371602,
+      {{},
+       unsorted("{$rank: {}}"),
+       5371602,
        "$rank must be specified with a top level sortBy expression with exactly one element"},
-      {{}, out("{$rank: {}, window: {}}"), 5371601,
+      {{},
+       out("{$rank: {}, window: {}}"),
+       5371601,
        "Rank style window functions take no other arguments"},
       {{}, out("{$denseRank: 1}"), 5371603, "$denseRank must be specified with '{}' as the value"},
-      {{}, out(R"({$shift: {output: "$x", by: 1}, window: {}})"), 9,
+      {{},
+       out(R"({$shift: {output: "$x", by: 1}, window: {}})"),
+       9,
        "$shift does not accept a 'window' field"},
-      {{}, out(R"({$shift: {output: "$x", by: 1.5}})"), 9,
+      {{},
+       out(R"({$shift: {output: "$x", by: 1.5}})"),
+       9,
        "'$shift:by' field must be an integer, but found  by: 1.5"},
       {{}, out(R"({$shift: {output: "$x"}})"), 9, "$shift requires 'by' as an integer value."},
-      {{}, out(R"({$shift: {output: "$x", by: 1, default: "$y"}})"), 9,
+      {{},
+       out(R"({$shift: {output: "$x", by: 1, default: "$y"}})"),
+       9,
        "'$shift:default' expression must yield a constant value."},
       {{}, unsorted(R"({$shift: {output: "$x", by: 1}})"), 9, "'$shift' requires a sortBy"},
       {{}, out(R"({$locf: "$x", window: {}})"), 9, "'window' field is not allowed in $locf"},
-      {{}, unsorted(R"({$linearFill: "$x"})"), 605001,
+      {{},
+       unsorted(R"({$linearFill: "$x"})"),
+       605001,
        "$linearFill must be specified with a top level sortBy expression with exactly one "
        "element"},
-      {{"{t: 1, x: 1}", "{t: 1, x: null}"}, out(R"({$linearFill: "$x"})"), 6050106,
+      {{"{t: 1, x: 1}", "{t: 1, x: null}"},
+       out(R"({$linearFill: "$x"})"),
+       6050106,
        "There can be no repeated values in the sort field"},
-      {{"{t: 1, x: \"a\"}"}, out(R"({$linearFill: "$x"})"), 14,
+      {{"{t: 1, x: \"a\"}"},
+       out(R"({$linearFill: "$x"})"),
+       14,
        "Value to be filled must be numeric or nullish, but found string"},
-      {{}, unsorted(R"({$expMovingAvg: {input: "$x", N: 2}})"), 9,
+      {{},
+       unsorted(R"({$expMovingAvg: {input: "$x", N: 2}})"),
+       9,
        "$expMovingAvg requires an explicit 'sortBy'"},
-      {{}, out(R"({$expMovingAvg: {input: "$x", alpha: 1}})"), 9,
+      {{},
+       out(R"({$expMovingAvg: {input: "$x", alpha: 1}})"),
+       9,
        "'alpha' must be between 0 and 1 (exclusive), found alpha: 1"},
-      {{}, out(R"({$expMovingAvg: {input: "$x", N: 0}})"), 9,
+      {{},
+       out(R"({$expMovingAvg: {input: "$x", N: 0}})"),
+       9,
        "'N' must be greater than zero. Got 0"},
       // The partition key is evaluated per document.
-      {{"{a: [1, 2]}"}, R"([{$setWindowFields: {partitionBy: "$a", output: {o: {$sum: 1}}}}])", 14,
+      {{"{a: [1, 2]}"},
+       R"([{$setWindowFields: {partitionBy: "$a", output: {o: {$sum: 1}}}}])",
+       14,
        "An expression used to partition cannot evaluate to value of type array"},
-      {{}, R"([{$setWindowFields: {partitionBy: [1], output: {o: {$sum: 1}}}}])", 14,
+      {{},
+       R"([{$setWindowFields: {partitionBy: [1], output: {o: {$sum: 1}}}}])",
+       14,
        "An expression used to partition cannot evaluate to value of type array"},
   });
 }
 
 TEST_CASE("$setWindowFields memory limit", "[aggregate][window]") {
   std::vector<std::string> docs;
-  for (int i = 0; i < 50; ++i) docs.push_back("{_id: " + std::to_string(i) + ", s: \"" +
-                                              std::string(100, 'x') + "\"}");
+  for (int i = 0; i < 50; ++i)
+    docs.push_back("{_id: " + std::to_string(i) + ", s: \"" + std::string(100, 'x') + "\"}");
   const std::string pipeline = R"([{$setWindowFields: {output: {o: {$count: {}}}}}])";
   RunOptions small;
   small.max_memory = 2000;
@@ -354,12 +423,14 @@ TEST_CASE("$setWindowFields memory limit", "[aggregate][window]") {
   // What the functions compute counts even with allowDiskUse: a running
   // $push grows quadratically.
   auto pushed = RunPipeline(
-      docs, R"([{$setWindowFields: {sortBy: {_id: 1}, output: {o: {$push: "$s", window: {documents: ["unbounded", "current"]}}}}}])",
+      docs,
+      R"([{$setWindowFields: {sortBy: {_id: 1}, output: {o: {$push: "$s", window: {documents: ["unbounded", "current"]}}}}}])",
       small);
   REQUIRE_FALSE(pushed.ok());
   CHECK(pushed.status().code() == 5414201);
   auto sliding = RunPipeline(
-      docs, R"([{$setWindowFields: {sortBy: {_id: 1}, output: {o: {$push: "$s", window: {documents: [-5, 5]}}}}}])",
+      docs,
+      R"([{$setWindowFields: {sortBy: {_id: 1}, output: {o: {$push: "$s", window: {documents: [-5, 5]}}}}}])",
       small);
   REQUIRE_FALSE(sliding.ok());
   CHECK(sliding.status().code() == 5414201);
