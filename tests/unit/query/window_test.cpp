@@ -125,6 +125,10 @@ TEST_CASE("$setWindowFields range windows", "[aggregate][window]") {
                                          R"({_id: 2, d: {$date: "2020-01-02T00:00:00Z"}})",
                                          R"({_id: 3, d: {$date: "2020-01-05T00:00:00Z"}})"};
   CheckPipelineRows({
+      // "current" in a range window includes the documents tied with it.
+      {{"{_id: 1, t: 1}", "{_id: 2, t: 1}", "{_id: 3, t: 2}"},
+       R"([{$setWindowFields: {sortBy: {t: 1}, output: {o: {$count: {}, window: {range: ["current", "current"]}}}}}])",
+       "[{_id: 1, t: 1, o: 2}, {_id: 2, t: 1, o: 2}, {_id: 3, t: 2, o: 1}]"},
       {times,
        R"([{$setWindowFields: {sortBy: {t: 1}, output: {o: {$sum: "$t", window: {range: [-2, 0]}}}}}])",
        "[{_id: 1, t: 1, o: 1}, {_id: 2, t: 2, o: 3}, {_id: 3, t: 4, o: 6}, {_id: 4, t: 7, o: 7}]"},
