@@ -168,6 +168,13 @@ StatusWith<WindowBounds> ParseWindowBounds(const bson_iter_t* window, const Sort
   if (sort_by->descending()[0]) {
     return Status(8947401, "Range-based bounds require an ascending sortBy");
   }
+  auto add = bounds.unit.empty()
+                 ? ValueFormula::Make(R"({"$add": ["$$a", "$$b"]})", {"a", "b"})
+                 : ValueFormula::Make(R"({"$dateAdd": {"startDate": "$$a", "unit": ")" +
+                                          bounds.unit + R"(", "amount": "$$b"}})",
+                                      {"a", "b"});
+  if (!add.ok()) return add.status();
+  bounds.add = std::make_shared<const ValueFormula>(std::move(add.value()));
   return bounds;
 }
 
@@ -212,15 +219,9 @@ StatusWith<std::vector<std::pair<size_t, size_t>>> WindowIndexes(const WindowBou
                     "Invalid range: Expected the sortBy field to be a number, but it was " + type);
     }
   }
-  auto formula = bounds.unit.empty()
-                     ? ValueFormula::Make(R"({"$add": ["$$a", "$$b"]})", {"a", "b"})
-                     : ValueFormula::Make(R"({"$dateAdd": {"startDate": "$$a", "unit": ")" +
-                                              bounds.unit + R"(", "amount": "$$b"}})",
-                                          {"a", "b"});
-  if (!formula.ok()) return formula.status();
   auto edge = [&](const WindowBound& b, const Value& base) -> StatusWith<Value> {
     if (b.kind == WindowBound::Kind::kCurrent) return base;
-    return formula.value().Eval({base, b.offset});
+    return bounds.add->Eval({base, b.offset});
   };
   size_t begin = 0, end = 0;
   for (size_t i = 0; i < n; ++i) {

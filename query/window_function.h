@@ -26,6 +26,7 @@
 #include "base/status.h"
 #include "query/expression.h"
 #include "query/sort.h"
+#include "query/value_formula.h"
 
 namespace basalt::query {
 
@@ -39,6 +40,8 @@ struct WindowBounds {
   bool range = false;
   WindowBound lower, upper;
   std::string unit;  // range only: "day", "hour"... (empty: numeric range)
+  // range only: value + offset ($add, or $dateAdd with the unit).
+  std::shared_ptr<const ValueFormula> add;
   bool WholePartition() const {
     return lower.kind == WindowBound::Kind::kUnbounded &&
            upper.kind == WindowBound::Kind::kUnbounded;

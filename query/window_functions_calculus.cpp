@@ -109,8 +109,9 @@ class DerivativeWindow : public WindowFunction {
   Status Compute(const WindowPartition& p, std::vector<Value>* out) const override {
     auto windows = WindowIndexes(*args_.bounds, p);
     if (!windows.ok()) return windows.status();
-    auto subtract = ValueFormula::Make(R"({"$subtract": ["$$a", "$$b"]})", {"a", "b"});
-    auto divide = ValueFormula::Make(R"({"$divide": ["$$a", "$$b"]})", {"a", "b"});
+    // Parsed once: formulas are immutable.
+    static const auto subtract = ValueFormula::Make(R"({"$subtract": ["$$a", "$$b"]})", {"a", "b"});
+    static const auto divide = ValueFormula::Make(R"({"$divide": ["$$a", "$$b"]})", {"a", "b"});
     if (!subtract.ok()) return subtract.status();
     if (!divide.ok()) return divide.status();
     auto keys = SortKeys(p);
@@ -152,7 +153,8 @@ class DerivativeWindow : public WindowFunction {
       if (!rate.ok()) return rate.status();
       Value result = std::move(rate.value());
       if (args_.unit_ms) {
-        auto scaled = ValueFormula::Make(R"({"$multiply": ["$$a", "$$b"]})", {"a", "b"});
+        static const auto scaled =
+            ValueFormula::Make(R"({"$multiply": ["$$a", "$$b"]})", {"a", "b"});
         if (!scaled.ok()) return scaled.status();
         auto v = scaled.value().Eval({result, Value::Int64(*args_.unit_ms)});
         if (!v.ok()) return v.status();
@@ -195,7 +197,7 @@ class IntegralWindow : public WindowFunction {
       }
     }
     // area[j]: the trapezoid between documents j - 1 and j.
-    auto trapezoid = ValueFormula::Make(
+    static const auto trapezoid = ValueFormula::Make(
         R"({"$divide": [{"$multiply": [{"$add": ["$$y1", "$$y2"]}, {"$subtract": ["$$x2", "$$x1"]}]}, 2.0]})",
         {"x1", "y1", "x2", "y2"});
     if (!trapezoid.ok()) return trapezoid.status();
@@ -207,7 +209,7 @@ class IntegralWindow : public WindowFunction {
     }
     auto windows = WindowIndexes(args_.bounds.value_or(WindowBounds()), p);
     if (!windows.ok()) return windows.status();
-    auto divide = ValueFormula::Make(R"({"$divide": ["$$a", "$$b"]})", {"a", "b"});
+    static const auto divide = ValueFormula::Make(R"({"$divide": ["$$a", "$$b"]})", {"a", "b"});
     if (!divide.ok()) return divide.status();
     // The areas inside [begin, end) are area[begin + 1 .. end - 1]: slide a sum over them.
     auto sum = MakeWindowState("$sum");

@@ -204,7 +204,7 @@ class FillWindow : public WindowFunction {
         }
       }
     }
-    auto formula = ValueFormula::Make(
+    static const auto formula = ValueFormula::Make(
         R"({"$add": ["$$y1", {"$multiply": [{"$subtract": ["$$x", "$$x1"]},)"
         R"( {"$divide": [{"$subtract": ["$$y2", "$$y1"]}, {"$subtract": ["$$x2", "$$x1"]}]}]}]})",
         {"x", "x1", "y1", "x2", "y2"});
