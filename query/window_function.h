@@ -107,6 +107,13 @@ StatusWith<std::unique_ptr<WindowFunction>> ParseCalculusWindowFunction(
     std::string_view name, const bson_t* obj, const SortPattern* sort_by,
     const VariablesParseState& vps);
 
+// $firstN $lastN $minN $maxN $top $bottom $topN $bottomN
+// (window_functions_n.cpp).
+StatusWith<std::unique_ptr<WindowFunction>> ParseNWindowFunction(std::string_view name,
+                                                                 const bson_t* obj,
+                                                                 const SortPattern* sort_by,
+                                                                 const VariablesParseState& vps);
+
 // Evaluates `expr` on each document of `p`.
 StatusWith<std::vector<Value>> EvaluateEach(const Expression& expr, const WindowPartition& p);
 

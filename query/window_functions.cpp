@@ -26,8 +26,7 @@ bool IsAccumulatorStyle(std::string_view name) {
 
 // mongod's window functions that Basalt does not compute yet.
 bool IsUnsupported(std::string_view name) {
-  for (std::string_view f : {"$minN", "$maxN", "$firstN", "$lastN", "$top", "$bottom", "$topN",
-                             "$bottomN", "$percentile", "$median", "$minMaxScalar"}) {
+  for (std::string_view f : {"$percentile", "$median", "$minMaxScalar"}) {
     if (f == name) return true;
   }
   return false;
@@ -41,11 +40,13 @@ bool IsOrdered(std::string_view name) {
   return false;
 }
 
+bool IsNFamily(std::string_view name) { return IsNAccumulator(name); }
+
 bool IsCalculus(std::string_view name) { return name == "$derivative" || name == "$integral"; }
 
 bool IsFunction(std::string_view name) {
   return IsAccumulatorStyle(name) || IsUnsupported(name) || IsOrdered(name) || IsCalculus(name) ||
-         name == "$first" || name == "$last";
+         IsNFamily(name) || name == "$first" || name == "$last";
 }
 
 class AccumulatorWindow : public WindowFunction {
@@ -256,6 +257,7 @@ StatusWith<std::unique_ptr<WindowFunction>> ParseWindowFunction(const bson_iter_
     if (IsAccumulatorStyle(name)) return ParseAccumulatorStyle(obj.get(), sort_by, vps);
     if (name == "$first" || name == "$last") return ParseFirstLast(name, obj.get(), sort_by, vps);
     if (IsCalculus(name)) return ParseCalculusWindowFunction(name, obj.get(), sort_by, vps);
+    if (IsNFamily(name)) return ParseNWindowFunction(name, obj.get(), sort_by, vps);
     return ParseOrderedWindowFunction(name, obj.get(), sort_by, vps);
   }
   return Fail("Expected a $-prefixed window function" +

@@ -75,6 +75,29 @@ TEST_CASE("$setWindowFields accumulators over documents windows", "[aggregate][w
   });
 }
 
+TEST_CASE("$setWindowFields N-family functions", "[aggregate][window]") {
+  CheckPipelineRows({
+      {kTwoGroups, ByGroup(R"({$firstN: {input: "$x", n: 2}, window: {documents: [-1, 1]}})"),
+       Outputs({"[1, 2]", "[1, 2]", "[2, 3]", "[10, 20]", "[10, 20]"})},
+      {kTwoGroups, ByGroup(R"({$lastN: {input: "$x", n: 2}, window: {documents: [-1, 1]}})"),
+       Outputs({"[1, 2]", "[2, 3]", "[2, 3]", "[10, 20]", "[10, 20]"})},
+      {kTwoGroups,
+       ByGroup(R"({$maxN: {input: "$x", n: 2}, window: {documents: ["unbounded", "current"]}})"),
+       Outputs({"[1]", "[2, 1]", "[3, 2]", "[10]", "[20, 10]"})},
+      {kTwoGroups, ByGroup(R"({$topN: {n: 1, sortBy: {x: -1}, output: "$x"}})"),
+       Outputs({"[3]", "[3]", "[3]", "[20]", "[20]"})},
+      {kTwoGroups, ByGroup(R"({$bottom: {sortBy: {x: 1}, output: "$_id"}})"),
+       Outputs({"3", "3", "3", "5", "5"})},
+  });
+  CheckPipelineErrors({
+      {{}, ByGroup(R"({$firstN: {input: "$x"}})"), 5787906, "Missing value for 'n'"},
+      {{},
+       ByGroup(R"({$minN: {input: "$x", n: 1}, foo: 1})"),
+       9,
+       "$minN got unexpected argument: foo"},
+  });
+}
+
 TEST_CASE("$setWindowFields sets, deviations and covariance", "[aggregate][window]") {
   const std::vector<std::string> values = {"{_id: 1, t: 1, v: 3}", "{_id: 2, t: 2, v: 1}",
                                            "{_id: 3, t: 3, v: 3}"};
