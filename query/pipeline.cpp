@@ -11,9 +11,6 @@ namespace {
 // rather than as unknown, so users see that the name is right.
 constexpr std::string_view kKnownUnsupported[] = {"$bucket",
                                                   "$bucketAuto",
-                                                  "$setWindowFields",
-                                                  "$densify",
-                                                  "$fill",
                                                   "$graphLookup",
                                                   "$geoNear",
                                                   "$redact",
@@ -33,8 +30,9 @@ constexpr std::string_view kKnownUnsupported[] = {"$bucket",
 const std::unordered_map<std::string_view, StageParser>& StageMap() {
   static const auto* map = [] {
     auto* m = new std::unordered_map<std::string_view, StageParser>();
-    for (auto table : {MatchStages, BasicStages, ProjectStages, GroupStages, SortStages,
-                       UnwindStages, FacetStages, LookupStages}) {
+    for (auto table :
+         {MatchStages, BasicStages, ProjectStages, GroupStages, SortStages, UnwindStages,
+          FacetStages, LookupStages, WindowStages, DensifyStages, FillStages}) {
       for (const StageEntry& e : table()) m->emplace(e.name, e.parse);
     }
     return m;

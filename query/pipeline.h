@@ -141,6 +141,9 @@ std::vector<StageEntry> SortStages();     // stage_sort.cpp
 std::vector<StageEntry> UnwindStages();   // stage_unwind.cpp
 std::vector<StageEntry> FacetStages();    // stage_facet.cpp
 std::vector<StageEntry> LookupStages();   // stage_lookup.cpp
+std::vector<StageEntry> WindowStages();   // stage_window.cpp
+std::vector<StageEntry> DensifyStages();  // stage_densify.cpp
+std::vector<StageEntry> FillStages();     // stage_fill.cpp
 
 // Building blocks the stage files share.
 // mongod's error for a stage whose argument has the wrong shape.
