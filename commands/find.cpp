@@ -16,9 +16,15 @@
 namespace basalt::commands {
 namespace {
 
-// mongod reports a sort over its memory limit with the command's context.
+// mongod reports errors met while executing (a sort over its memory limit,
+// an $expr failing on a document) with the command's context; time limits
+// and killed cursors come back as they are.
 Status AnnotateExecutorError(const Status& status, const char* command) {
-  if (status.code() != ErrorCodes::QueryExceededMemoryLimitNoDiskUseAllowed) return status;
+  if (status.ok() || status.code() == ErrorCodes::MaxTimeMSExpired ||
+      status.code() == ErrorCodes::CursorNotFound ||
+      status.code() == ErrorCodes::NamespaceNotFound) {
+    return status;
+  }
   return Status(status.code(), std::string("Executor error during ") + command +
                                    " :: caused by :: " + status.reason());
 }
