@@ -25,6 +25,12 @@ Status AnnotateExecutorError(const Status& status, const char* command) {
       status.code() == ErrorCodes::NamespaceNotFound) {
     return status;
   }
+  // An aggregate's cursor already says where its error came from.
+  const std::string& reason = status.reason();
+  if (reason.rfind("Executor error during ", 0) == 0 ||
+      reason.rfind("PlanExecutor error during ", 0) == 0) {
+    return status;
+  }
   return Status(status.code(), std::string("Executor error during ") + command +
                                    " :: caused by :: " + status.reason());
 }
