@@ -151,6 +151,24 @@ test('upserts with a pipeline or $expr build the document from the query equalit
   assert.equal(user[0].visits, 2);
 });
 
+test('racing pipeline upserts on a unique key end as one document (mongod retries the losers)', async () => {
+  const c = db.collection('e8race');
+  await c.createIndex({ email: 1 }, { unique: true });
+  const clients = await Promise.all(Array.from({ length: 16 }, () => new MongoClient(server.uri).connect()));
+  try {
+    const results = await Promise.all(clients.map((cl) => cl.db('test').collection('e8race').updateOne(
+      { email: 'race@x.io' },
+      [{ $set: { visits: { $add: [{ $ifNull: ['$visits', 0] }, 1] } } }],
+      { upsert: true })));
+    assert.equal(results.reduce((n, r) => n + r.upsertedCount, 0), 1);
+    assert.equal(results.reduce((n, r) => n + r.modifiedCount, 0), 15);
+  } finally {
+    await Promise.all(clients.map((cl) => cl.close()));
+  }
+  const docs = await c.find({}, { projection: { _id: 0 } }).toArray();
+  assert.deepEqual(docs, [{ email: 'race@x.io', visits: 16 }]);
+});
+
 test('pipeline constants `c` and bulkWrite with let', async () => {
   const c = await seed('e9', [{ _id: 1, a: 1 }, { _id: 2, a: 2 }]);
   const raw = await db.command({ update: 'e9', updates: [{ q: { _id: 1 }, u: [{ $set: { k: '$$k' } }], c: { k: 7 } }] });
