@@ -219,7 +219,12 @@ test('errors carry mongod codes and messages', async () => {
   // An expression failing on a document fails the command with its code.
   await assert.rejects(c.find({ $expr: { $divide: [1, '$zero'] } }).toArray(), (err) => {
     assert.equal(err.code, 2);
-    assert.equal(err.message, "Executor error during find command :: caused by :: can't $divide by zero");
+    assert.equal(err.message, "Executor error during find command: test.e10 :: caused by :: can't $divide by zero");
+    return true;
+  });
+  await assert.rejects(c.distinct('a', { $expr: { $divide: [1, '$zero'] } }), (err) => {
+    assert.equal(err.code, 2);
+    assert.equal(err.message, "Executor error during distinct command :: caused by :: can't $divide by zero");
     return true;
   });
   const del = await db.command({ delete: 'e10', deletes: [{ q: { $expr: { $divide: [1, '$zero'] } }, limit: 0 }] });
