@@ -355,8 +355,8 @@ Status RunInsertOp(OperationContext& op, const Namespace& ns, const InsertOp& in
 }
 
 Status RunUpdateOp(OperationContext& op, const Namespace& ns, const UpdateOp& update,
-                   const std::shared_ptr<const query::CommandVariables>& variables,
-                   ReplyItem* item, Totals* totals) {
+                   const std::shared_ptr<const query::CommandVariables>& variables, ReplyItem* item,
+                   Totals* totals) {
   op.service.opcounters.update.fetch_add(1, std::memory_order_relaxed);
   item->n_modified = 0;
   if (Status s = CheckWritableNamespace(ns); !s.ok()) return s;
@@ -463,8 +463,8 @@ Status RunBulkWrite(OperationContext& op, const CommandInvocation& cmd, bson_t* 
     } else if (const auto* update = std::get_if<UpdateOp>(&bulk_op.op)) {
       item.status = RunUpdateOp(op, ns, *update, variables.value(), &item, &totals);
     } else {
-      item.status = RunDeleteOp(op, ns, std::get<DeleteOpSpec>(bulk_op.op),
-                                variables.value().get(), &item, &totals);
+      item.status = RunDeleteOp(op, ns, std::get<DeleteOpSpec>(bulk_op.op), variables.value().get(),
+                                &item, &totals);
     }
     bool failed = !item.status.ok();
     if (failed) {

@@ -80,8 +80,8 @@ Status RunDistinct(OperationContext& op, const CommandInvocation& cmd, bson_t* r
         return st;
       }
       // An $expr failing on a document, with mongod's context.
-      return Status(st.code(), "Executor error during distinct command :: caused by :: " +
-                                   st.reason());
+      return Status(st.code(),
+                    "Executor error during distinct command :: caused by :: " + st.reason());
     }
     if (!more.value()) break;
     query::VisitPath(doc.get(), field, query::LeafArrays::kNoTraversal,

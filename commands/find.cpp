@@ -31,8 +31,8 @@ Status AnnotateExecutorError(const Status& status, const std::string& command) {
       reason.rfind("PlanExecutor error during ", 0) == 0) {
     return status;
   }
-  return Status(status.code(), "Executor error during " + command +
-                                   " :: caused by :: " + status.reason());
+  return Status(status.code(),
+                "Executor error during " + command + " :: caused by :: " + status.reason());
 }
 
 Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
@@ -55,7 +55,8 @@ Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply
   }
   const std::string ns = state.ns;
   Status st = AppendFirstBatchCursor(op, std::move(state), first_batch, req.single_batch, reply);
-  // mongod 7.0+ names the namespace: "Executor error during find command: db.c :: caused by :: ...".
+  // mongod 7.0+ names the namespace: "Executor error during find command: db.c :: caused by ::
+  // ...".
   return AnnotateExecutorError(st, "find command: " + ns);
 }
 

@@ -156,8 +156,8 @@ Status RunModify(OperationContext& op, const CommandInvocation& cmd,
   UpdateSpec spec;
   query::UpdateOptions options;
   for (const auto& filter : req.array_filters) options.array_filters.push_back(filter->get());
-  if (Status s = PrepareUpdateSpec(req.query.get(), &*req.update, std::move(options), variables,
-                                   &spec);
+  if (Status s =
+          PrepareUpdateSpec(req.query.get(), &*req.update, std::move(options), variables, &spec);
       !s.ok()) {
     return s;
   }

@@ -23,9 +23,9 @@ StatusWith<std::unique_ptr<query::FindExecutor>> MakeFindExecutor(
   if (effective.temp_dir.empty() && !op.service.engine->options().db_path.empty()) {
     effective.temp_dir = op.service.engine->options().db_path + "/_tmp";
   }
-  auto executor = std::make_unique<query::FindExecutor>(
-      std::move(coll), std::move(plan.value()), std::move(filter.value().matcher),
-      std::move(effective));
+  auto executor = std::make_unique<query::FindExecutor>(std::move(coll), std::move(plan.value()),
+                                                        std::move(filter.value().matcher),
+                                                        std::move(effective));
   executor->set_filter_errors(std::move(filter.value().extensions));
   return executor;
 }

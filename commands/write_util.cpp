@@ -4,9 +4,9 @@
 
 #include "commands/command_util.h"
 #include "commands/insert_document.h"
+#include "commands/query_args.h"
 #include "commands/query_exec.h"
 #include "commands/server_version.h"
-#include "commands/query_args.h"
 #include "query/expression_match.h"
 
 namespace basalt::commands {

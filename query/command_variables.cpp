@@ -32,7 +32,8 @@ StatusWith<std::shared_ptr<const CommandVariables>> CommandVariables::Make(const
   std::shared_ptr<CommandVariables> vars(new CommandVariables());
   vars->values_.Set(kNowId, Value::Date(now_millis));
   bson_iter_t it;
-  if (let == nullptr || !bson_iter_init(&it, let)) return std::shared_ptr<const CommandVariables>(vars);
+  if (let == nullptr || !bson_iter_init(&it, let))
+    return std::shared_ptr<const CommandVariables>(vars);
   while (bson_iter_next(&it)) {
     const std::string name(bson_iter_key(&it), bson_iter_key_len(&it));
     if (Status s = ValidateVariableNameForWrite(name); !s.ok()) {

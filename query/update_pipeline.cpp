@@ -75,10 +75,10 @@ Status UpdatePipeline::Apply(ApplyState* state, bool* noop) const {
     return Status(ErrorCodes::InternalError, "the update pipeline produced no document");
   }
   // mongod's applyReplacementUpdate: a byte-equal output is a no-op.
-  return ReplaceDocument(output->get(),
-                         {.owner = output, .fill_zero_timestamps = false,
-                          .allow_top_level_dollar = true},
-                         state, noop);
+  return ReplaceDocument(
+      output->get(),
+      {.owner = output, .fill_zero_timestamps = false, .allow_top_level_dollar = true}, state,
+      noop);
 }
 
 }  // namespace basalt::query::update_internal

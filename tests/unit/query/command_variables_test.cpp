@@ -1,9 +1,10 @@
 // A command's `let` (mongod's Variables::seedVariablesWithLetParameters) and
 // filters with $expr seeing it (ParseExprFilter): the values, mongod's errors,
 // and $expr's evaluation errors surfacing through TakeError.
+#include "query/command_variables.h"
+
 #include <catch2/catch.hpp>
 
-#include "query/command_variables.h"
 #include "query/expression_match.h"
 #include "tests/unit/query/query_test_util.h"
 
@@ -98,8 +99,7 @@ TEST_CASE("bad let parameters get mongod's errors", "[let]") {
   }
 }
 
-TEST_CASE("$expr errors: parse errors fail the parse, evaluation errors are taken once",
-          "[let]") {
+TEST_CASE("$expr errors: parse errors fail the parse, evaluation errors are taken once", "[let]") {
   auto vars = CommandVariables::Now();
   Bson undefined = Doc(R"({$expr: {$eq: ["$a", "$$x"]}})");
   auto bad = basalt::query::ParseExprFilter(undefined.get(), *vars);

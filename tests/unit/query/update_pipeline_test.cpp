@@ -34,7 +34,7 @@ std::shared_ptr<const CommandVariables> TestVariables() {
 
 // Parses `pipeline` (an array in shell notation) as the `u` of a statement.
 basalt::StatusWith<std::unique_ptr<UpdateDriver>> ParsePipeline(const std::string& pipeline,
-                                                                 const std::string& constants = "") {
+                                                                const std::string& constants = "") {
   Bson holder = D("{u: " + pipeline + "}");
   bson_iter_t u;
   REQUIRE(bson_iter_init_find(&u, holder.get(), "u"));
