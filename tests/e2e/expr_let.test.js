@@ -222,6 +222,18 @@ test('errors carry mongod codes and messages', async () => {
     assert.equal(err.message, "Executor error during find command: test.e10 :: caused by :: can't $divide by zero");
     return true;
   });
+  await assert.rejects(db.command({ count: 'e10', query: { $expr: { $divide: [1, '$zero'] } } }), (err) => {
+    assert.equal(err.code, 2);
+    assert.equal(err.message, "can't $divide by zero");
+    return true;
+  });
+  const bulk = await client.db('admin').command({
+    bulkWrite: 1,
+    ops: [{ update: 0, filter: { $expr: { $divide: [1, '$zero'] } }, updateMods: { $set: { x: 1 } } }],
+    nsInfo: [{ ns: 'test.e10' }],
+  });
+  assert.equal(bulk.nErrors, 1);
+  assert.deepEqual(bulk.cursor.firstBatch, [{ ok: 0, idx: 0, code: 2, errmsg: "can't $divide by zero", n: 0, nModified: 0 }]);
   await assert.rejects(c.distinct('a', { $expr: { $divide: [1, '$zero'] } }), (err) => {
     assert.equal(err.code, 2);
     assert.equal(err.message, "Executor error during distinct command :: caused by :: can't $divide by zero");

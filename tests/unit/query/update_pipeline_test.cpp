@@ -138,6 +138,9 @@ TEST_CASE("pipeline update errors are mongod's", "[update][pipeline]") {
       {"{_id: 1}", "[{$match: {}}, {$bogus: 1}]", 40324,
        "Unrecognized pipeline stage name: '$bogus'"},
       {"{_id: 1}", "[1]", 14, "Each element of the 'pipeline' array must be an object"},
+      // Update operators are not stages.
+      {"{_id: 1}", "[{$setOnInsert: {a: 1}}]", 40324,
+       "Unrecognized pipeline stage name: '$setOnInsert'"},
       {"{_id: 1}", "[{$set: {a: '$$nope'}}]", 17276,
        "Invalid $set :: caused by :: Use of undefined variable: nope"},
       {"{_id: 1}", "[{$set: {a: 1}}]", 16866, "empty variable names are not allowed", "{'': 1}"},
