@@ -20,6 +20,10 @@ bool AllowedWithinUpdate(std::string_view stage) {
   return false;
 }
 
+Status NotAllowed(const std::string& stage) {
+  return Status(ErrorCodes::InvalidOptions, stage + " is not allowed to be used within an update");
+}
+
 }  // namespace
 
 UpdatePipeline::UpdatePipeline() = default;
@@ -44,7 +48,24 @@ StatusWith<std::unique_ptr<UpdatePipeline>> UpdatePipeline::Parse(const bson_t* 
     }
   }
   auto pipeline = Pipeline::Parse(stages, ctx);
-  if (!pipeline.ok()) return pipeline.status();
+  if (!pipeline.ok()) {
+    // Stages Basalt does not run at all ($bucket, $graphLookup...) are parsed
+    // by mongod and then refused here: report them as mongod does.
+    if (pipeline.status().code() == ErrorCodes::NotImplemented) {
+      if (bson_iter_init(&it, stages)) {
+        while (bson_iter_next(&it)) {
+          bson_iter_t stage;
+          if (!BSON_ITER_HOLDS_DOCUMENT(&it) || !bson_iter_recurse(&it, &stage) ||
+              !bson_iter_next(&stage)) {
+            continue;
+          }
+          std::string name(bson_iter_key(&stage), bson_iter_key_len(&stage));
+          if (!AllowedWithinUpdate(name)) return NotAllowed(name);
+        }
+      }
+    }
+    return pipeline.status();
+  }
   for (const StagePtr& stage : pipeline.value()->stages()) {
     bson_iter_t spec;
     Bson serialized = stage->Serialize();
@@ -53,8 +74,7 @@ StatusWith<std::unique_ptr<UpdatePipeline>> UpdatePipeline::Parse(const bson_t* 
                            ? std::string(bson_iter_key(&spec))
                            : std::string(stage->name());
     if (!AllowedWithinUpdate(name) && !AllowedWithinUpdate(stage->name())) {
-      return Status(ErrorCodes::InvalidOptions,
-                    std::string(stage->name()) + " is not allowed to be used within an update");
+      return NotAllowed(std::string(stage->name()));
     }
   }
   if (Status s = pipeline.value()->Optimize(); !s.ok()) return s;

@@ -133,6 +133,18 @@ TEST_CASE("pipeline update errors are mongod's", "[update][pipeline]") {
        "$limit is not allowed to be used within an update"},
       {"{_id: 1}", "[{$group: {_id: null}}]", 72,
        "$group is not allowed to be used within an update"},
+      {"{_id: 1}", "[{$facet: {a: [{$match: {x: 1}}]}}]", 72,
+       "$facet is not allowed to be used within an update"},
+      {"{_id: 1}", "[{$lookup: {from: 'f', as: 'as', localField: 'a', foreignField: 'b'}}]", 72,
+       "$lookup is not allowed to be used within an update"},
+      {"{_id: 1}", "[{$set: {a: 1}}, {$bucket: {groupBy: '$a', boundaries: [0, 1]}}]", 72,
+       "$bucket is not allowed to be used within an update"},
+      {"{_id: 1}",
+       "[{$graphLookup: {from: 'f', startWith: '$a', connectFromField: 'a', connectToField: 'b', "
+       "as: 'as'}}]",
+       72, "$graphLookup is not allowed to be used within an update"},
+      {"{_id: 1}", "[{$documents: [{a: 1}]}]", 72,
+       "$documents is not allowed to be used within an update"},
       // Parse errors of the stages come first, as mongod parses the whole pipeline.
       {"{_id: 1}", "[{$bogus: 1}]", 40324, "Unrecognized pipeline stage name: '$bogus'"},
       {"{_id: 1}", "[{$match: {}}, {$bogus: 1}]", 40324,
