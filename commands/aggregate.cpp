@@ -16,6 +16,7 @@
 #include "commands/query_args.h"
 #include "commands/query_exec.h"
 #include "commands/server_version.h"
+#include "query/command_variables.h"
 #include "query/find_plan.h"
 #include "query/pipeline.h"
 
@@ -227,24 +228,6 @@ StatusWith<AggregateRequest> ParseAggregate(const CommandInvocation& cmd) {
   return req;
 }
 
-// The command's `let`: each variable's expression, evaluated once.
-Status DefineLetVariables(const bson_t* let, query::PipelineContext* ctx) {
-  bson_iter_t it;
-  bson_iter_init(&it, let);
-  while (bson_iter_next(&it)) {
-    std::string name(KeyOf(&it));
-    if (Status s = query::ValidateVariableNameForWrite(name); !s.ok()) return s;
-    auto expr = query::ParseAndOptimize(&it, ctx->vps);
-    if (!expr.ok()) return expr.status();
-    Bson empty;
-    query::EvalContext ectx{empty.get(), ctx->variables.get()};
-    auto value = expr.value()->Evaluate(ectx);
-    if (!value.ok()) return value.status();
-    ctx->variables->Set(ctx->vps.Define(name), std::move(value.value()));
-  }
-  return Status::OK();
-}
-
 Status AppendExplain(OperationContext& op, const CommandInvocation& cmd, query::Pipeline& pipeline,
                      const std::string& ns, bson_t* reply) {
   query::PipelineContext& ctx = pipeline.context();
@@ -317,11 +300,11 @@ Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* 
   }
   ctx->deadline = req.deadline;
   if (!bson_empty(req.hint.get())) ctx->hint = std::make_shared<const Bson>(std::move(req.hint));
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  ctx->variables->Set(query::kNowId, query::Value::Date(now));
-  if (Status s = DefineLetVariables(req.let.get(), ctx.get()); !s.ok()) return s;
+  // The command's `let`, each variable evaluated once, and $$NOW.
+  auto variables = query::CommandVariables::Make(req.let.get(), query::CurrentTimeMillis());
+  if (!variables.ok()) return variables.status();
+  ctx->vps = variables.value()->vps();
+  ctx->variables = variables.value()->NewValues();
 
   uint32_t len = 0;
   const uint8_t* data = nullptr;

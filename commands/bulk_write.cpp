@@ -19,7 +19,6 @@
 #include "commands/query_args.h"
 #include "commands/update_exec.h"
 #include "commands/write_util.h"
-#include "query/matcher.h"
 #include "query/sort.h"
 #include "query/update.h"
 
@@ -65,6 +64,7 @@ struct BulkRequest {
   std::vector<Namespace> namespaces;
   std::vector<BulkOp> ops;
   std::vector<std::unique_ptr<BsonView>> views;  // owners of the op documents
+  Bson let;
 };
 
 Status OpWrongType(std::string_view field, bson_type_t actual, std::string_view expected) {
@@ -174,6 +174,8 @@ Status ParseOp(const bson_t* doc, BulkRequest* req) {
       auto value = StrictBool(&it);
       if (!value.ok()) return value.status();
       update.upsert = value.value();
+    } else if (kind == "update" && key == "constants") {
+      if (type != BSON_TYPE_DOCUMENT) return OpWrongType(key, type, "type 'object'");
     } else if (kind == "update" && key == "upsertSupplied") {
       continue;
     } else if (kind == "update" && key == "arrayFilters") {
@@ -260,6 +262,9 @@ StatusWith<BulkRequest> ParseRequest(const CommandInvocation& cmd) {
   }
   auto bypass = BoolArgument(cmd, "bypassDocumentValidation", false);
   if (!bypass.ok()) return bypass.status();
+  auto let = ObjectArgument(cmd, "let");
+  if (!let.ok()) return let.status();
+  req.let = std::move(let.value());
   if (Status s = CheckCursorOptions(cmd); !s.ok()) return s;
   if (auto cursor = FindField(cmd.body, "cursor")) {
     bson_iter_t size;
@@ -350,7 +355,8 @@ Status RunInsertOp(OperationContext& op, const Namespace& ns, const InsertOp& in
 }
 
 Status RunUpdateOp(OperationContext& op, const Namespace& ns, const UpdateOp& update,
-                   ReplyItem* item, Totals* totals) {
+                   const std::shared_ptr<const query::CommandVariables>& variables, ReplyItem* item,
+                   Totals* totals) {
   op.service.opcounters.update.fetch_add(1, std::memory_order_relaxed);
   item->n_modified = 0;
   if (Status s = CheckWritableNamespace(ns); !s.ok()) return s;
@@ -358,19 +364,23 @@ Status RunUpdateOp(OperationContext& op, const Namespace& ns, const UpdateOp& up
   spec.upsert = update.upsert;
   spec.multi = update.multi;
   spec.hint = Bson::Copy(update.hint.get());
-  bson_iter_t filter, mods;
+  bson_iter_t filter, mods, constants;
   bson_iter_init_find(&filter, update.entry, "filter");
   bson_iter_init_find(&mods, update.entry, "updateMods");
   uint32_t len = 0;
   const uint8_t* data = nullptr;
   bson_iter_document(&filter, &len, &data);
-  auto matcher = query::Matcher::Parse(BsonView(data, len).get());
-  if (!matcher.ok()) return matcher.status();
-  spec.matcher = std::move(matcher.value());
-  spec.query = spec.matcher->filter();
+  BsonView query(data, len);
   query::UpdateOptions options;
   options.multi = spec.multi;
-  std::vector<std::unique_ptr<BsonView>> filters;  // live through ParseElement, which copies
+  // These views live through PrepareUpdateSpec, whose driver copies them.
+  std::optional<BsonView> constants_view;
+  if (bson_iter_init_find(&constants, update.entry, "constants")) {
+    bson_iter_document(&constants, &len, &data);
+    constants_view.emplace(data, len);
+    options.constants = constants_view->get();
+  }
+  std::vector<std::unique_ptr<BsonView>> filters;
   bson_iter_t af;
   if (bson_iter_init_find(&af, update.entry, "arrayFilters")) {
     bson_iter_t element;
@@ -381,9 +391,10 @@ Status RunUpdateOp(OperationContext& op, const Namespace& ns, const UpdateOp& up
       options.array_filters.push_back(filters.back()->get());
     }
   }
-  auto driver = query::UpdateDriver::ParseElement(&mods, options);
-  if (!driver.ok()) return driver.status();
-  spec.driver = std::move(driver.value());
+  if (Status s = PrepareUpdateSpec(query.get(), &mods, std::move(options), variables, &spec);
+      !s.ok()) {
+    return s;
+  }
   if (!bson_empty(update.sort.get())) {
     auto sort = query::SortPattern::Parse(update.sort.get());
     if (!sort.ok()) return sort.status();
@@ -405,11 +416,11 @@ Status RunUpdateOp(OperationContext& op, const Namespace& ns, const UpdateOp& up
 }
 
 Status RunDeleteOp(OperationContext& op, const Namespace& ns, const DeleteOpSpec& del,
-                   ReplyItem* item, Totals* totals) {
+                   const query::CommandVariables* variables, ReplyItem* item, Totals* totals) {
   op.service.opcounters.remove.fetch_add(1, std::memory_order_relaxed);
   if (Status s = CheckWritableNamespace(ns); !s.ok()) return s;
   DeleteOp spec{BsonView(bson_get_data(del.filter), del.filter->len), del.multi,
-                Bson::Copy(del.hint.get())};
+                Bson::Copy(del.hint.get()), variables};
   auto n = ExecuteDelete(op, ns.db, ns.coll, spec);
   if (!n.ok()) return n.status();
   item->n = n.value();
@@ -436,6 +447,9 @@ Status RunBulkWrite(OperationContext& op, const CommandInvocation& cmd, bson_t* 
   auto concern = WriteConcernArgument(cmd);
   if (!concern.ok()) return concern.status();
   const BulkRequest& req = parsed.value();
+  // One $$NOW and one evaluation of `let` for every op, as mongod.
+  auto variables = query::CommandVariables::Make(req.let.get(), query::CurrentTimeMillis());
+  if (!variables.ok()) return variables.status();
 
   Totals totals;
   std::vector<Bson> items;
@@ -447,9 +461,10 @@ Status RunBulkWrite(OperationContext& op, const CommandInvocation& cmd, bson_t* 
     if (const auto* insert = std::get_if<InsertOp>(&bulk_op.op)) {
       item.status = RunInsertOp(op, ns, *insert, &item, &totals);
     } else if (const auto* update = std::get_if<UpdateOp>(&bulk_op.op)) {
-      item.status = RunUpdateOp(op, ns, *update, &item, &totals);
+      item.status = RunUpdateOp(op, ns, *update, variables.value(), &item, &totals);
     } else {
-      item.status = RunDeleteOp(op, ns, std::get<DeleteOpSpec>(bulk_op.op), &item, &totals);
+      item.status = RunDeleteOp(op, ns, std::get<DeleteOpSpec>(bulk_op.op), variables.value().get(),
+                                &item, &totals);
     }
     bool failed = !item.status.ok();
     if (failed) {

@@ -74,7 +74,15 @@ Status RunDistinct(OperationContext& op, const CommandInvocation& cmd, bson_t* r
   Bson doc;
   while (true) {
     auto more = executor.value()->Next(&doc);
-    if (!more.ok()) return more.status();
+    if (!more.ok()) {
+      const Status& st = more.status();
+      if (st.code() == ErrorCodes::MaxTimeMSExpired || st.code() == ErrorCodes::NamespaceNotFound) {
+        return st;
+      }
+      // An $expr failing on a document, with mongod's context.
+      return Status(st.code(),
+                    "Executor error during distinct command :: caused by :: " + st.reason());
+    }
     if (!more.value()) break;
     query::VisitPath(doc.get(), field, query::LeafArrays::kNoTraversal,
                      [&](const bson_iter_t* value, std::string_view) {

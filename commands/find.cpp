@@ -16,11 +16,23 @@
 namespace basalt::commands {
 namespace {
 
-// mongod reports a sort over its memory limit with the command's context.
-Status AnnotateExecutorError(const Status& status, const char* command) {
-  if (status.code() != ErrorCodes::QueryExceededMemoryLimitNoDiskUseAllowed) return status;
-  return Status(status.code(), std::string("Executor error during ") + command +
-                                   " :: caused by :: " + status.reason());
+// mongod reports errors met while executing (a sort over its memory limit,
+// an $expr failing on a document) with the command's context; time limits
+// and killed cursors come back as they are.
+Status AnnotateExecutorError(const Status& status, const std::string& command) {
+  if (status.ok() || status.code() == ErrorCodes::MaxTimeMSExpired ||
+      status.code() == ErrorCodes::CursorNotFound ||
+      status.code() == ErrorCodes::NamespaceNotFound) {
+    return status;
+  }
+  // An aggregate's cursor already says where its error came from.
+  const std::string& reason = status.reason();
+  if (reason.rfind("Executor error during ", 0) == 0 ||
+      reason.rfind("PlanExecutor error during ", 0) == 0) {
+    return status;
+  }
+  return Status(status.code(),
+                "Executor error during " + command + " :: caused by :: " + status.reason());
 }
 
 Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
@@ -41,8 +53,11 @@ Status RunFind(OperationContext& op, const CommandInvocation& cmd, bson_t* reply
   if (first_batch > 0 && req.options.limit && *req.options.limit > 0) {
     first_batch = std::min(first_batch, *req.options.limit);
   }
+  const std::string ns = state.ns;
   Status st = AppendFirstBatchCursor(op, std::move(state), first_batch, req.single_batch, reply);
-  return AnnotateExecutorError(st, "find command");
+  // mongod 7.0+ names the namespace: "Executor error during find command: db.c :: caused by ::
+  // ...".
+  return AnnotateExecutorError(st, "find command: " + ns);
 }
 
 Status RunGetMore(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {

@@ -27,6 +27,7 @@ struct FindAndModifyRequest {
   std::optional<bson_iter_t> update;
   std::vector<std::unique_ptr<BsonView>> array_filters;
   Bson hint;
+  Bson let;
 };
 
 StatusWith<FindAndModifyRequest> Parse(const CommandInvocation& cmd) {
@@ -42,7 +43,7 @@ StatusWith<FindAndModifyRequest> Parse(const CommandInvocation& cmd) {
   }
   if (Status s = RefuseCollation(cmd); !s.ok()) return s;
   for (auto [name, target] : {std::pair{"query", &req.query}, std::pair{"sort", &req.sort},
-                              std::pair{"fields", &req.fields}}) {
+                              std::pair{"fields", &req.fields}, std::pair{"let", &req.let}}) {
     auto value = ObjectArgument(cmd, name);
     if (!value.ok()) return value.status();
     *target = std::move(value.value());
@@ -114,7 +115,8 @@ Status AppendValue(const FindAndModifyRequest& req, const std::optional<Bson>& d
 }
 
 Status RunRemove(OperationContext& op, const CommandInvocation& cmd,
-                 const FindAndModifyRequest& req, bson_t* reply) {
+                 const FindAndModifyRequest& req,
+                 const std::shared_ptr<const query::CommandVariables>& variables, bson_t* reply) {
   std::optional<Bson> removed;
   if (auto coll = op.service.engine->GetCollection(cmd.db, req.collection)) {
     query::FindOptions options;
@@ -123,8 +125,8 @@ Status RunRemove(OperationContext& op, const CommandInvocation& cmd,
       if (!sort.ok()) return sort.status();
       options.sort = std::move(sort.value());
     }
-    auto executor =
-        MakeFindExecutor(op, cmd.db, req.collection, req.query.get(), req.hint.get(), options);
+    auto executor = MakeFindExecutor(op, cmd.db, req.collection, req.query.get(), req.hint.get(),
+                                     options, variables.get());
     if (!executor.ok()) return executor.status();
     Bson doc;
     while (!removed) {
@@ -149,17 +151,16 @@ Status RunRemove(OperationContext& op, const CommandInvocation& cmd,
 }
 
 Status RunModify(OperationContext& op, const CommandInvocation& cmd,
-                 const FindAndModifyRequest& req, bson_t* reply) {
+                 const FindAndModifyRequest& req,
+                 const std::shared_ptr<const query::CommandVariables>& variables, bson_t* reply) {
   UpdateSpec spec;
-  auto matcher = query::Matcher::Parse(req.query.get());
-  if (!matcher.ok()) return matcher.status();
-  spec.matcher = std::move(matcher.value());
-  spec.query = spec.matcher->filter();
   query::UpdateOptions options;
   for (const auto& filter : req.array_filters) options.array_filters.push_back(filter->get());
-  auto driver = query::UpdateDriver::ParseElement(&*req.update, options);
-  if (!driver.ok()) return driver.status();
-  spec.driver = std::move(driver.value());
+  if (Status s =
+          PrepareUpdateSpec(req.query.get(), &*req.update, std::move(options), variables, &spec);
+      !s.ok()) {
+    return s;
+  }
   spec.upsert = req.upsert;
   spec.hint = Bson::Copy(req.hint.get());
   if (!bson_empty(req.sort.get())) {
@@ -190,8 +191,10 @@ Status RunFindAndModify(OperationContext& op, const CommandInvocation& cmd, bson
   if (!req.ok()) return req.status();
   auto concern = WriteConcernArgument(cmd);
   if (!concern.ok()) return concern.status();
-  Status st = req.value().remove ? RunRemove(op, cmd, req.value(), reply)
-                                 : RunModify(op, cmd, req.value(), reply);
+  auto variables = query::CommandVariables::Make(req.value().let.get(), query::CurrentTimeMillis());
+  if (!variables.ok()) return variables.status();
+  Status st = req.value().remove ? RunRemove(op, cmd, req.value(), variables.value(), reply)
+                                 : RunModify(op, cmd, req.value(), variables.value(), reply);
   if (st.ok() && concern.value().journal) st = op.service.engine->Flush();
   return st;
 }

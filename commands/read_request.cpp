@@ -96,6 +96,9 @@ StatusWith<ReadRequest> ParseFindRequest(const CommandInvocation& cmd) {
   auto show_record_id = BoolArgument(cmd, "showRecordId", false);
   if (!show_record_id.ok()) return show_record_id.status();
   req.options.show_record_id = show_record_id.value();
+  auto let = ObjectArgument(cmd, "let");
+  if (!let.ok()) return let.status();
+  req.let = std::move(let.value());
   auto min = ObjectArgument(cmd, "min");
   if (!min.ok()) return min.status();
   req.min = std::move(min.value());
@@ -165,7 +168,10 @@ StatusWith<std::unique_ptr<query::FindExecutor>> MakeReadExecutor(OperationConte
   plan_request.sort = req.options.sort ? &*req.options.sort : nullptr;
   plan_request.min = req.min.get();
   plan_request.max = req.max.get();
-  return MakeFindExecutor(op, db, req.collection, plan_request, req.options);
+  auto variables = query::CommandVariables::Make(req.let.get(), query::CurrentTimeMillis());
+  if (!variables.ok()) return variables.status();
+  return MakeFindExecutor(op, db, req.collection, plan_request, req.options,
+                          variables.value().get());
 }
 
 }  // namespace basalt::commands

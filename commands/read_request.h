@@ -29,6 +29,8 @@ struct ReadRequest {
   Bson max;
   // distinct only: the field whose values are collected.
   std::string distinct_key;
+  // find only: the command's let variables (empty when absent).
+  Bson let;
 };
 
 // Parses a find command body with mongod's validation and messages.
@@ -42,7 +44,7 @@ StatusWith<ReadRequest> ParseDistinctRequest(const CommandInvocation& cmd);
 
 // The executor for a parsed request over `db`: unlike MakeFindExecutor, its
 // plan also weighs the sort (an index in sort order saves the blocking sort)
-// and min/max.
+// and min/max. `let` is evaluated here, with mongod's errors for it.
 StatusWith<std::unique_ptr<query::FindExecutor>> MakeReadExecutor(OperationContext& op,
                                                                   const std::string& db,
                                                                   const ReadRequest& req);

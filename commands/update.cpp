@@ -70,8 +70,11 @@ StatusWith<UpdateSpec> ParseUpdateOp(const bson_t* entry) {
     } else if (key == "collation") {
       if (Status s = RefuseCollationValue(&it); !s.ok()) return s;
     } else if (key == "c") {
-      return Status(ErrorCodes::NotImplemented,
-                    "'c' (constants for pipeline updates) is not supported yet");
+      if (!BSON_ITER_HOLDS_DOCUMENT(&it)) {
+        return Status(ErrorCodes::TypeMismatch,
+                      "BSON field 'update.updates.c' is the wrong type '" +
+                          std::string(TypeName(bson_iter_type(&it))) + "', expected type 'object'");
+      }
     } else if (key != "upsertSupplied" && key != "sampleId") {
       return Status(40415,
                     "BSON field 'update.updates." + std::string(key) + "' is an unknown field.");
@@ -83,20 +86,25 @@ StatusWith<UpdateSpec> ParseUpdateOp(const bson_t* entry) {
 }
 
 // Parses q and u into matcher and driver (errors here are per-statement write errors).
-Status PrepareUpdateOp(const bson_t* entry, UpdateSpec* spec) {
-  bson_iter_t q, u;
+Status PrepareUpdateOp(const bson_t* entry,
+                       const std::shared_ptr<const query::CommandVariables>& variables,
+                       UpdateSpec* spec) {
+  bson_iter_t q, u, c;
   bson_iter_init_find(&q, entry, "q");
   bson_iter_init_find(&u, entry, "u");
   uint32_t len = 0;
   const uint8_t* data = nullptr;
   bson_iter_document(&q, &len, &data);
-  auto matcher = query::Matcher::Parse(BsonView(data, len).get());
-  if (!matcher.ok()) return matcher.status();
-  spec->matcher = std::move(matcher.value());
-  spec->query = spec->matcher->filter();
+  BsonView query(data, len);
   query::UpdateOptions options;
   options.multi = spec->multi;
-  // The driver copies the filters; these views only need to live through Parse.
+  // The driver copies the filters and constants; these views only need to live through Parse.
+  std::optional<BsonView> constants;
+  if (bson_iter_init_find(&c, entry, "c")) {
+    bson_iter_document(&c, &len, &data);
+    constants.emplace(data, len);
+    options.constants = constants->get();
+  }
   std::vector<std::unique_ptr<BsonView>> filters;
   bson_iter_t f;
   if (bson_iter_init_find(&f, entry, "arrayFilters") && BSON_ITER_HOLDS_ARRAY(&f)) {
@@ -108,15 +116,16 @@ Status PrepareUpdateOp(const bson_t* entry, UpdateSpec* spec) {
       options.array_filters.push_back(filters.back()->get());
     }
   }
-  auto driver = query::UpdateDriver::ParseElement(&u, options);
-  if (!driver.ok()) return driver.status();
-  spec->driver = std::move(driver.value());
-  return Status::OK();
+  return PrepareUpdateSpec(query.get(), &u, std::move(options), variables, spec);
 }
 
 Status RunUpdate(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
   auto batch = ParseWriteBatch(cmd, "updates");
   if (!batch.ok()) return batch.status();
+  // One $$NOW and one evaluation of `let` for the whole batch, as mongod.
+  auto variables =
+      query::CommandVariables::Make(batch.value().let.get(), query::CurrentTimeMillis());
+  if (!variables.ok()) return variables.status();
 
   int64_t matched = 0, modified = 0;
   std::vector<WriteError> errors;
@@ -127,7 +136,7 @@ Status RunUpdate(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
     // A malformed statement fails the whole command, as mongod's parser does.
     auto spec = ParseUpdateOp(entry.get());
     if (!spec.ok()) return spec.status();
-    Status st = PrepareUpdateOp(entry.get(), &spec.value());
+    Status st = PrepareUpdateOp(entry.get(), variables.value(), &spec.value());
     if (st.ok()) {
       auto outcome = ExecuteUpdate(op, cmd.db, batch.value().collection, spec.value());
       if (outcome.ok()) {

@@ -13,6 +13,10 @@ namespace {
 constexpr int kMaxConflictRetries = 100;
 constexpr int kMaxUpsertRetries = 3;
 
+Status TakeFilterError(const UpdateSpec& spec) {
+  return spec.filter_errors ? spec.filter_errors->TakeError() : Status::OK();
+}
+
 // Applies the update to `doc` and writes it if it changed. On a concurrent
 // change, re-reads the document and, if it still matches, tries again.
 StatusWith<bool> UpdateDocument(storage::Collection& coll, const UpdateSpec& spec, Bson doc,
@@ -23,6 +27,7 @@ StatusWith<bool> UpdateDocument(storage::Collection& coll, const UpdateSpec& spe
     if (spec.driver->needs_match_details()) {
       details.RequestElemMatchKey();
       spec.matcher->Matches(doc.get(), &details);
+      if (Status s = TakeFilterError(spec); !s.ok()) return s;
       match = &details;
     }
     auto result = spec.driver->Apply(doc.get(), match);
@@ -44,9 +49,9 @@ StatusWith<bool> UpdateDocument(storage::Collection& coll, const UpdateSpec& spe
     bson_iter_init_find(&id, doc.get(), "_id");
     auto current = coll.FindById(&id);
     if (!current.ok()) return current.status();
-    if (!current.value() || !spec.matcher->Matches(current.value()->get())) {
-      return Status(ErrorCodes::NoSuchKey, "the document no longer matches");
-    }
+    const bool still_matches = current.value() && spec.matcher->Matches(current.value()->get());
+    if (Status s = TakeFilterError(spec); !s.ok()) return s;
+    if (!still_matches) return Status(ErrorCodes::NoSuchKey, "the document no longer matches");
     doc = std::move(*current.value());
   }
   return Status(ErrorCodes::WriteConflict, "too many concurrent changes to one document");
@@ -61,7 +66,8 @@ StatusWith<UpdateOutcome> UpdateExisting(OperationContext& op, const std::string
     options.sort = *spec.sort;
     options.limit = 1;
   }
-  auto executor = MakeFindExecutor(op, db, collection, spec.query, spec.hint.get(), options);
+  auto executor = MakeFindExecutor(op, db, collection, spec.query, spec.hint.get(), options,
+                                   spec.variables.get());
   if (!executor.ok()) return executor.status();
   Bson doc;
   while (true) {
@@ -79,6 +85,23 @@ StatusWith<UpdateOutcome> UpdateExisting(OperationContext& op, const std::string
 }
 
 }  // namespace
+
+Status PrepareUpdateSpec(const bson_t* query, const bson_iter_t* u, query::UpdateOptions options,
+                         std::shared_ptr<const query::CommandVariables> variables,
+                         UpdateSpec* spec) {
+  if (!variables) variables = query::CommandVariables::Now();
+  auto filter = query::ParseExprFilter(query, *variables);
+  if (!filter.ok()) return filter.status();
+  spec->matcher = std::move(filter.value().matcher);
+  spec->filter_errors = std::move(filter.value().extensions);
+  spec->query = spec->matcher->filter();
+  spec->variables = variables;
+  options.variables = std::move(variables);
+  auto driver = query::UpdateDriver::ParseElement(u, options);
+  if (!driver.ok()) return driver.status();
+  spec->driver = std::move(driver.value());
+  return Status::OK();
+}
 
 bool ShouldRetryUpsert(const bson_t* query, const Status& duplicate) {
   const bson_t* extra = duplicate.extraInfo();

@@ -12,6 +12,8 @@
 #include "base/bson.h"
 #include "base/status.h"
 #include "commands/command.h"
+#include "query/command_variables.h"
+#include "query/expression_match.h"
 #include "query/matcher.h"
 #include "query/projection.h"
 #include "query/sort.h"
@@ -21,7 +23,12 @@ namespace basalt::commands {
 
 struct UpdateSpec {
   const bson_t* query = nullptr;
+  // The query, $expr included (see PrepareUpdateSpec), and where $expr
+  // reports its evaluation errors.
   std::unique_ptr<query::Matcher> matcher;
+  std::shared_ptr<query::ExprMatcherExtensions> filter_errors;
+  // What $expr and a pipeline update see: $$NOW and the command's let.
+  std::shared_ptr<const query::CommandVariables> variables;
   std::unique_ptr<query::UpdateDriver> driver;
   bool upsert = false;
   bool multi = false;
@@ -38,6 +45,13 @@ struct UpdateOutcome {
   std::optional<Bson> before;
   std::optional<Bson> after;
 };
+
+// Parses `query` (into spec->matcher, with $expr) and the update `u` (a
+// document or a pipeline) with `options`, both seeing `variables`.
+// Failures are the statement's errors, as mongod reports them.
+Status PrepareUpdateSpec(const bson_t* query, const bson_iter_t* u, query::UpdateOptions options,
+                         std::shared_ptr<const query::CommandVariables> variables,
+                         UpdateSpec* spec);
 
 // Runs `spec` against `db`.`collection`, creating the collection on upsert.
 // Failures (duplicate key, update errors) come back as the Status mongod

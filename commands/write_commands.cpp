@@ -103,6 +103,10 @@ StatusWith<std::unique_ptr<DeleteOp>> ParseDeleteOp(const protocol::DocView& ent
 Status RunDelete(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
   auto batch = ParseWriteBatch(cmd, "deletes");
   if (!batch.ok()) return batch.status();
+  // One $$NOW and one evaluation of `let` for the whole batch, as mongod.
+  auto variables =
+      query::CommandVariables::Make(batch.value().let.get(), query::CurrentTimeMillis());
+  if (!variables.ok()) return variables.status();
 
   int64_t deleted = 0;
   std::vector<WriteError> errors;
@@ -111,6 +115,7 @@ Status RunDelete(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
     auto parsed = ParseDeleteOp(batch.value().entries[i]);
     // A malformed entry fails the whole command, as mongod's parser does.
     if (!parsed.ok()) return parsed.status();
+    parsed.value()->variables = variables.value().get();
     auto n = ExecuteDelete(op, cmd.db, batch.value().collection, *parsed.value());
     if (n.ok()) {
       deleted += n.value();

@@ -4,9 +4,10 @@
 
 #include "commands/command_util.h"
 #include "commands/insert_document.h"
+#include "commands/query_args.h"
 #include "commands/query_exec.h"
 #include "commands/server_version.h"
-#include "query/matcher.h"
+#include "query/expression_match.h"
 
 namespace basalt::commands {
 
@@ -64,11 +65,19 @@ StatusWith<int64_t> ExecuteDelete(OperationContext& ctx, const std::string& db,
                                   const std::string& coll_name, const DeleteOp& op) {
   std::shared_ptr<storage::Collection> coll = ctx.service.engine->GetCollection(db, coll_name);
   if (!coll) return int64_t{0};
+  std::shared_ptr<const query::CommandVariables> now;
+  const query::CommandVariables* variables = op.variables;
+  if (!variables) {
+    now = query::CommandVariables::Now();
+    variables = now.get();
+  }
   auto executor = MakeFindExecutor(ctx, db, coll_name, op.query_view.get(), op.hint.get(),
-                                   query::FindOptions());
+                                   query::FindOptions(), variables);
   if (!executor.ok()) return executor.status();
-  auto matcher = query::Matcher::Parse(op.query_view.get());
-  if (!matcher.ok()) return matcher.status();
+  // For re-checking a document that changed under us.
+  auto filter = query::ParseExprFilter(op.query_view.get(), *variables);
+  if (!filter.ok()) return filter.status();
+  const query::Matcher& matcher = *filter.value().matcher;
   int64_t deleted = 0;
   Bson doc;
   while (true) {
@@ -81,7 +90,9 @@ StatusWith<int64_t> ExecuteDelete(OperationContext& ctx, const std::string& db,
     while (st.code() == ErrorCodes::WriteConflict) {
       auto current = coll->FindById(&id);
       if (!current.ok()) return current.status();
-      if (!current.value() || !matcher.value()->Matches(current.value()->get())) break;
+      const bool still_matches = current.value() && matcher.Matches(current.value()->get());
+      if (Status s = filter.value().TakeError(); !s.ok()) return s;
+      if (!still_matches) break;
       doc = std::move(*current.value());
       bson_iter_init_find(&id, doc.get(), "_id");
       st = coll->Delete(&id, doc.get(), false, nullptr);
@@ -112,6 +123,9 @@ StatusWith<WriteBatch> ParseWriteBatch(const CommandInvocation& cmd, std::string
   auto concern = WriteConcernArgument(cmd);
   if (!concern.ok()) return concern.status();
   batch.concern = concern.value();
+  auto let = ObjectArgument(cmd, "let");
+  if (!let.ok()) return let.status();
+  batch.let = std::move(let.value());
   auto entries = DocumentListArgument(cmd, list_field);
   if (!entries.ok()) return entries.status();
   if (Status s = CheckBatchSize(entries.value().size()); !s.ok()) return s;

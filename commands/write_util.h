@@ -13,6 +13,7 @@
 #include "base/status.h"
 #include "commands/command.h"
 #include "commands/command_util.h"
+#include "query/command_variables.h"
 #include "storage/collection.h"
 
 namespace basalt::commands {
@@ -38,6 +39,8 @@ struct WriteBatch {
   bool ordered = true;
   WriteConcern concern;
   std::vector<protocol::DocView> entries;
+  // The command's `let` (empty when absent); update and delete evaluate it.
+  Bson let;
 };
 StatusWith<WriteBatch> ParseWriteBatch(const CommandInvocation& cmd, std::string_view list_field);
 
@@ -58,6 +61,8 @@ struct DeleteOp {
   BsonView query_view;
   bool multi;
   Bson hint;
+  // What the filter's $expr sees (null: $$NOW only); not owned.
+  const query::CommandVariables* variables = nullptr;
 };
 
 // Deletes the documents `op` matches (one unless multi); returns how many.

@@ -104,6 +104,14 @@ class Expression {
   virtual bool Foldable() const { return true; }
   // The children Optimize visits, in order.
   std::vector<ExpressionPtr>& children() { return children_; }
+  // True when the value depends on the document ($$ROOT, $$CURRENT, "$a"):
+  // mongod's dependency check refuses such expressions in a command's let.
+  virtual bool ReadsRoot() const {
+    for (const auto& child : children_) {
+      if (child && child->ReadsRoot()) return true;
+    }
+    return false;
+  }
 
  protected:
   std::vector<ExpressionPtr> children_;

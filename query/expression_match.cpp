@@ -65,4 +65,16 @@ Status ExprMatcherExtensions::TakeError() const {
   return out;
 }
 
+StatusWith<ExprFilter> ParseExprFilter(const bson_t* filter, const CommandVariables& vars) {
+  ExprFilter out;
+  out.extensions = std::make_shared<ExprMatcherExtensions>(vars.vps(), vars.NewValues());
+  MatcherOptions options;
+  options.extensions = out.extensions.get();
+  Bson empty;
+  auto matcher = Matcher::Parse(filter ? filter : empty.get(), options);
+  if (!matcher.ok()) return matcher.status();
+  out.matcher = std::move(matcher.value());
+  return out;
+}
+
 }  // namespace basalt::query

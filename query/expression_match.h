@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 
+#include "query/command_variables.h"
 #include "query/expression.h"
 #include "query/matcher.h"
 
@@ -43,5 +44,18 @@ class ExprMatcherExtensions : public MatcherExtensions {
   VariablesParseState vps_;
   std::shared_ptr<Shared> shared_;
 };
+
+// A command's filter parsed with $expr enabled, seeing the command's
+// variables, and the hook that reports $expr's evaluation errors.
+struct ExprFilter {
+  std::unique_ptr<Matcher> matcher;
+  std::shared_ptr<ExprMatcherExtensions> extensions;
+
+  // The first $expr evaluation error since the last call, then OK.
+  Status TakeError() const { return extensions->TakeError(); }
+};
+
+// Parses `filter` (null: {}) with mongod's find-context features.
+StatusWith<ExprFilter> ParseExprFilter(const bson_t* filter, const CommandVariables& vars);
 
 }  // namespace basalt::query

@@ -65,6 +65,7 @@ class FieldPathExpression : public Expression {
     return EvaluatePath(ctx.vars->Get(var_), parts_, 1);
   }
   bool Foldable() const override { return false; }
+  bool ReadsRoot() const override { return var_ == kRootId; }
   const std::string* current_field_path() const override {
     return var_ == kRootId && parts_.size() > 1 && parts_[0] == "CURRENT" ? &dotted_ : nullptr;
   }

@@ -103,7 +103,13 @@ StatusWith<bool> FindExecutor::NextMatch(Bson* out) {
     if (Status s = CheckDeadline(); !s.ok()) return s;
     auto more = NextCandidate(out);
     if (!more.ok() || !more.value()) return more;
-    if (matcher_ && !matcher_->Matches(out->get())) continue;
+    if (matcher_) {
+      const bool match = matcher_->Matches(out->get());
+      if (filter_errors_) {
+        if (Status s = filter_errors_->TakeError(); !s.ok()) return s;
+      }
+      if (!match) continue;
+    }
     if (options_.return_key && SortsInMemory()) {
       // The entry is gone once sorted: keep its key with the document.
       Bson key;

@@ -15,6 +15,7 @@
 
 #include "base/bson.h"
 #include "query/document_stream.h"
+#include "query/expression_match.h"
 #include "query/find_plan.h"
 #include "query/matcher.h"
 #include "query/projection.h"
@@ -55,6 +56,13 @@ class FindExecutor : public DocumentStream {
 
   StatusWith<bool> Next(Bson* out) override;
 
+  // Where the filter's $expr records its evaluation errors (the matcher
+  // itself cannot fail): checked after each match, so that the find fails
+  // with the expression's error as mongod's does.
+  void set_filter_errors(std::shared_ptr<const ExprMatcherExtensions> errors) {
+    filter_errors_ = std::move(errors);
+  }
+
   const FindPlan& plan() const { return plan_; }
   const ExecutionStats& stats() const { return stats_; }
 
@@ -76,6 +84,7 @@ class FindExecutor : public DocumentStream {
   std::shared_ptr<storage::Collection> collection_;
   FindPlan plan_;
   std::unique_ptr<Matcher> matcher_;
+  std::shared_ptr<const ExprMatcherExtensions> filter_errors_;
   FindOptions options_;
   ExecutionStats stats_;
 

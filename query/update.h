@@ -31,8 +31,11 @@
 
 namespace basalt::query {
 
+class CommandVariables;
+
 namespace update_internal {
 class UpdateObjectNode;
+class UpdatePipeline;
 struct ArrayFilter;
 struct ApplyState;
 }  // namespace update_internal
@@ -42,6 +45,11 @@ struct UpdateOptions {
   std::vector<const bson_t*> array_filters;
   // `multi: true`: mongod refuses it with a replacement document.
   bool multi = false;
+  // Pipeline updates: the command's variables ($$NOW, let; null: $$NOW
+  // only) and the statement's constants `c` (null: none), which mongod
+  // refuses (51198) for other updates.
+  std::shared_ptr<const CommandVariables> variables;
+  const bson_t* constants = nullptr;
 };
 
 // Time sources and the mode of one application. $currentDate and zero
@@ -66,7 +74,7 @@ struct UpdateResult {
 
 class UpdateDriver {
  public:
-  enum class Type { kOperator, kReplacement };
+  enum class Type { kOperator, kReplacement, kPipeline };
 
   // Parses an update document: an operator update when its first field starts
   // with '$', else a replacement document (so `{}` replaces). Errors as
@@ -76,9 +84,11 @@ class UpdateDriver {
                                                          const UpdateOptions& options = {});
 
   // Parses the `u` element of an update statement (or findAndModify's
-  // `update`): a document as above; an array is an aggregation pipeline,
-  // refused for now (NotImplemented); any other type is FailedToParse
-  // "Update argument must be either an object or an array", as mongod.
+  // `update`): a document as above; an array is an aggregation pipeline
+  // (see UpdatePipeline in update_internal.h); any other type is
+  // FailedToParse "Update argument must be either an object or an array",
+  // as mongod. A pipeline driver runs its stages with one set of variables:
+  // unlike the others, it must be applied from one thread at a time.
   static StatusWith<std::unique_ptr<UpdateDriver>> ParseElement(const bson_iter_t* u,
                                                                 const UpdateOptions& options = {});
 
@@ -88,6 +98,7 @@ class UpdateDriver {
 
   Type type() const { return type_; }
   bool is_replacement() const { return type_ == Type::kReplacement; }
+  bool is_pipeline() const { return type_ == Type::kPipeline; }
   // True when the update uses the positional `$`: call the matcher with
   // MatchDetails::RequestElemMatchKey() and pass the details to Apply.
   bool needs_match_details() const { return positional_; }
@@ -115,6 +126,7 @@ class UpdateDriver {
   std::shared_ptr<const Bson> spec_;
   std::vector<std::unique_ptr<update_internal::ArrayFilter>> array_filters_;
   std::unique_ptr<update_internal::UpdateObjectNode> root_;
+  std::unique_ptr<update_internal::UpdatePipeline> pipeline_;
 };
 
 // The document an upsert inserts when `query` matched nothing (mongod's

@@ -265,8 +265,17 @@ StatusWith<std::unique_ptr<UpdateDriver>> UpdateDriver::ParseElement(const bson_
       return Status(ErrorCodes::FailedToParse,
                     "arrayFilters may not be specified for pipeline-style updates");
     }
-    return Status(ErrorCodes::NotImplemented,
-                  "Aggregation pipeline-style updates are not supported yet");
+    uint32_t len = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_array(u, &len, &data);
+    BsonView stages(data, len);
+    std::unique_ptr<UpdateDriver> driver(new UpdateDriver());
+    driver->spec_ = std::make_shared<const Bson>(Bson::Copy(stages.get()));
+    driver->type_ = Type::kPipeline;
+    auto pipeline = UpdatePipeline::Parse(stages.get(), options);
+    if (!pipeline.ok()) return pipeline.status();
+    driver->pipeline_ = std::move(pipeline.value());
+    return driver;
   }
   return Status(ErrorCodes::FailedToParse, "Update argument must be either an object or an array");
 }
@@ -287,6 +296,9 @@ StatusWith<std::unique_ptr<UpdateDriver>> UpdateDriver::Parse(const bson_t* upda
     }
     filters[name] = filter.value().get();
     driver->array_filters_.push_back(std::move(filter).value());
+  }
+  if (options.constants) {
+    return Status(51198, "Constant values may only be specified for pipeline updates");
   }
 
   bson_iter_t it;
@@ -339,6 +351,7 @@ StatusWith<std::unique_ptr<UpdateDriver>> UpdateDriver::Parse(const bson_t* upda
 
 Status UpdateDriver::Run(ApplyState* state, bool* noop) const {
   if (type_ == Type::kReplacement) return ApplyReplacement(spec_->get(), state, noop);
+  if (type_ == Type::kPipeline) return pipeline_->Apply(state, noop);
   Cursor cursor;
   cursor.frames.push_back({state->root, ""});
   return root_->Apply(state, &cursor, noop);

@@ -32,6 +32,10 @@
 #include "query/matcher.h"
 #include "query/update.h"
 
+namespace basalt::query {
+class Pipeline;
+}  // namespace basalt::query
+
 namespace basalt::query::update_internal {
 
 // ---------------------------------------------------------------------------
@@ -263,6 +267,38 @@ Status ValidateField(const MValue& parent, size_t index, uint32_t level,
 // Whole-document validation of a replacement or an inserted document: `_id`
 // type, nesting depth and (unless `allow_top_level_dollar`) top-level '$'.
 Status ValidateDocument(const MValue& root, bool allow_top_level_dollar);
+// How a whole document replaces state->root: a replacement update, or the
+// output of an update pipeline (mongod's applyReplacementUpdate). The old
+// `_id` stays when the new document has none; changing it is ImmutableField.
+struct ReplaceMode {
+  // Keeps the bytes of the new document alive in the values referencing them.
+  std::shared_ptr<const Bson> owner;
+  // A replacement's zero timestamps take the current time; a pipeline's do not.
+  bool fill_zero_timestamps = true;
+  // Pipelines may produce '$'-prefixed top-level fields ($setField).
+  bool allow_top_level_dollar = false;
+};
+Status ReplaceDocument(const bson_t* replacement, const ReplaceMode& mode, ApplyState* state,
+                       bool* noop);
+
+// The stages of a pipeline-style update (update_pipeline.cpp): $addFields/$set,
+// $project, $unset, $replaceRoot/$replaceWith, run over the one document.
+class UpdatePipeline {
+ public:
+  // `stages`: the array's elements as a document. Errors as mongod's
+  // PipelineExecutor: the stages' parse errors, then 72 InvalidOptions
+  // "<stage> is not allowed to be used within an update".
+  static StatusWith<std::unique_ptr<UpdatePipeline>> Parse(const bson_t* stages,
+                                                           const UpdateOptions& options);
+  ~UpdatePipeline();
+  // Replaces state->root with the pipeline's output for it.
+  Status Apply(ApplyState* state, bool* noop) const;
+
+ private:
+  UpdatePipeline();
+  std::unique_ptr<Pipeline> pipeline_;
+};
+
 // Moves `_id` to the front; adds a new ObjectId when missing and `generate`.
 void EnsureIdFirst(MValue* root, bool generate);
 

@@ -190,6 +190,11 @@ void EnsureIdFirst(MValue* root, bool generate) {
 }
 
 Status ApplyReplacement(const bson_t* replacement, ApplyState* state, bool* noop) {
+  return ReplaceDocument(replacement, {.owner = state->spec}, state, noop);
+}
+
+Status ReplaceDocument(const bson_t* replacement, const ReplaceMode& mode, ApplyState* state,
+                       bool* noop) {
   MValue* root = state->root;
   {
     Bson original = Serialize(*root);
@@ -211,10 +216,10 @@ Status ApplyReplacement(const bson_t* replacement, ApplyState* state, bool* noop
   bson_iter_init(&it, replacement);
   while (bson_iter_next(&it)) {
     std::string name(bson_iter_key(&it), bson_iter_key_len(&it));
-    MValue value = MValue::Ref(it, state->spec);
+    MValue value = MValue::Ref(it, mode.owner);
     // A zero timestamp outside _id takes the current time, as mongod's replacement does.
     uint32_t t = 0, i = 0;
-    if (name != "_id" && BSON_ITER_HOLDS_TIMESTAMP(&it)) {
+    if (mode.fill_zero_timestamps && name != "_id" && BSON_ITER_HOLDS_TIMESTAMP(&it)) {
       bson_iter_timestamp(&it, &t, &i);
       if (t == 0 && i == 0) {
         state->NextTimestamp(&t, &i);
@@ -226,7 +231,7 @@ Status ApplyReplacement(const bson_t* replacement, ApplyState* state, bool* noop
     root->children.push_back(std::make_unique<MField>(MField{std::move(name), std::move(value)}));
   }
   *noop = false;
-  Status status = ValidateDocument(*root, false);
+  Status status = ValidateDocument(*root, mode.allow_top_level_dollar);
   if (!status.ok()) return status;
   if (old_id) {
     MField* new_id = FindField(root, "_id");

@@ -46,6 +46,17 @@ void CollectEqualities(const MatchExpression& expr, std::vector<Equality>* out) 
   }
 }
 
+// Parses $expr as a clause that constrains no field.
+class IgnoredExprExtensions : public MatcherExtensions {
+ public:
+  StatusWith<ExprPtr> ParseExpr(const bson_iter_t*) const override {
+    return ExprPtr(std::make_unique<AlwaysExpression>(true));
+  }
+  StatusWith<ExprPtr> ParseJsonSchema(const bson_iter_t*) const override {
+    return Status(ErrorCodes::NotImplemented, "$jsonSchema is not supported by Basalt yet");
+  }
+};
+
 bool IsPathPrefix(const std::string& prefix, const std::string& path) {
   return path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
          path[prefix.size()] == '.';
@@ -108,9 +119,11 @@ Status SetAtPath(MValue* root, const std::string& dotted, const bson_iter_t& val
 
 StatusWith<Bson> MakeUpsertDocument(const bson_t* query, const UpdateDriver& driver,
                                     const ApplyContext& ctx) {
-  // $expr cannot say which values to insert: mongod refuses it here.
+  // $expr says nothing about which values to insert: mongod leaves it out
+  // (the update already parsed and ran it as part of the query).
+  IgnoredExprExtensions ignore_expr;
   MatcherOptions options;
-  options.allow_expr = false;
+  options.extensions = &ignore_expr;
   auto matcher = Matcher::Parse(query, options);
   if (!matcher.ok()) return matcher.status();
 

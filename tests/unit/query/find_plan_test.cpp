@@ -84,6 +84,10 @@ TEST_CASE("plans without a sort", "[find_plan]") {
            Row{R"({"a": {"$in": [1, null]}})", Kind::kCollectionScan, "", 0},
            Row{R"({"a": {"$in": [1, [2]]}})", Kind::kCollectionScan, "", 0},
            Row{R"({"a": {"$in": [1, 2]}, "b": {"$lt": 4}})", Kind::kIndexScan, "a_1_b_-1", 2},
+           // $expr constrains no field: the rest of the filter is planned alone.
+           Row{R"({"$expr": {"$eq": ["$a", 3]}})", Kind::kCollectionScan, "", 0},
+           Row{R"({"a": 3, "$expr": {"$gt": ["$b", "$a"]}})", Kind::kIndexScan, "a_1", 1},
+           Row{R"({"$expr": {"$lt": ["$x", 1]}, "_id": 3})", Kind::kIdLookup, "", 0},
        }) {
     INFO(row.filter);
     auto plan = f.Plan(row.filter);

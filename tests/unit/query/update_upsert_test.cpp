@@ -160,6 +160,10 @@ TEST_CASE("upsert: other fields", "[update]") {
       {"{x: 1}", "{a: 1}", "{a: 1}"},
       {"{_id: 1, x: [1, {x: 1}], \"x.x\": 1}", "{}", "{_id: 1}"},
       {R"({x: 1, "x.x": 1})", "{a: 1}", "{a: 1}"},
+      // $expr constrains no field: mongod leaves it out of the new document.
+      {R"({x: 1, $expr: {$eq: ["$a", 1]}})", "{$set: {b: 1}}", "{x: 1, b: 1}"},
+      {R"({$and: [{$expr: {$gt: ["$y", 0]}}, {y: 2}]})", "{$inc: {y: 1}}", "{y: 3}"},
+      {R"({_id: 4, $expr: {$eq: ["$_id", 5]}})", "{}", "{_id: 4}"},
   });
 }
 
@@ -212,8 +216,6 @@ TEST_CASE("upsert errors", "[update]") {
        "The positional operator did not find the match needed from the query."},
       // Queries an upsert cannot use.
       {"{x: {$undefined: true}}", "{$set: {a: 1}}", 2, "cannot compare to undefined"},
-      {R"({$expr: {$eq: ["$a", 1]}})", "{$set: {a: 1}}", 224,
-       "$expr is not allowed in this context"},
   });
 }
 
