@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 
+#include "commands/aggregate_writer.h"
 #include "commands/command.h"
 #include "commands/command_util.h"
 #include "commands/cursor_manager.h"
@@ -310,6 +311,7 @@ Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* 
   ctx->db = cmd.db;
   ctx->collection = req.collection;
   ctx->reader = std::make_shared<CommandCollectionReader>(&op.service, cmd.db, op.connection.id);
+  ctx->writer = MakeAggregateWriter(&op.service, op.connection.id);
   ctx->allow_disk_use = req.allow_disk_use;
   const storage::EngineOptions& engine_options = op.service.engine->options();
   if (engine_options.kind == storage::EngineOptions::Kind::kRocksDb) {
@@ -340,11 +342,27 @@ Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* 
     return Status(stream.status().code(), "PlanExecutor error during aggregation :: caused by :: " +
                                               stream.status().reason());
   }
+  const bool writes = pipeline.value()->writes();
   auto source =
       std::make_unique<AggregateStream>(std::move(pipeline.value()), std::move(stream.value()));
   AggregateStream* aggregate = source.get();
   CursorState state;
   state.ns = ns;
+  if (writes) {
+    // $out and $merge finish their writes before the reply, whatever the
+    // batch size, and answer with an empty, closed cursor.
+    Bson ignored;
+    while (true) {
+      auto more = source->Next(&ignored);
+      if (!more.ok()) return more.status();
+      if (!more.value()) break;
+    }
+    state.source = std::make_unique<query::EmptyStream>();
+    state.connection_id = op.connection.id;
+    state.lsid = SessionIdOf(cmd);
+    return AppendFirstBatchCursor(op, std::move(state), req.batch_size, /*single_batch=*/true,
+                                  reply);
+  }
   state.source = std::move(source);
   state.connection_id = op.connection.id;
   state.lsid = SessionIdOf(cmd);

@@ -9,9 +9,7 @@ namespace {
 
 // Stages mongod has that Basalt does not (yet): refused with NotImplemented
 // rather than as unknown, so users see that the name is right.
-constexpr std::string_view kKnownUnsupported[] = {"$bucket",
-                                                  "$bucketAuto",
-                                                  "$setWindowFields",
+constexpr std::string_view kKnownUnsupported[] = {"$setWindowFields",
                                                   "$densify",
                                                   "$fill",
                                                   "$graphLookup",
@@ -33,8 +31,9 @@ constexpr std::string_view kKnownUnsupported[] = {"$bucket",
 const std::unordered_map<std::string_view, StageParser>& StageMap() {
   static const auto* map = [] {
     auto* m = new std::unordered_map<std::string_view, StageParser>();
-    for (auto table : {MatchStages, BasicStages, ProjectStages, GroupStages, SortStages,
-                       UnwindStages, FacetStages, LookupStages}) {
+    for (auto table :
+         {MatchStages, BasicStages, ProjectStages, GroupStages, SortStages, UnwindStages,
+          FacetStages, LookupStages, BucketStages, BucketAutoStages, OutStages, MergeStages}) {
       for (const StageEntry& e : table()) m->emplace(e.name, e.parse);
     }
     return m;
@@ -63,6 +62,12 @@ class DeadlineStream : public DocumentStream {
 };
 
 Status CheckPositions(const std::vector<StagePtr>& stages) {
+  for (size_t i = 0; i + 1 < stages.size(); ++i) {
+    if (stages[i]->IsWriter()) {
+      return Status(
+          40601, std::string(stages[i]->name()) + " can only be the final stage in the pipeline");
+    }
+  }
   for (size_t i = 1; i < stages.size(); ++i) {
     if (stages[i]->IsSource()) {
       return Status(40602, std::string(stages[i]->name()) +
