@@ -88,7 +88,12 @@ class AggregateStream : public query::DocumentStream {
   StatusWith<bool> Next(Bson* out) override {
     auto more = stream_->Next(out);
     if (more.ok()) return more;
-    return Status(more.status().code(), context_ + more.status().reason());
+    // Extra fields (a $merge duplicate's keyPattern/keyValue) go with the error.
+    const Status& s = more.status();
+    if (const bson_t* extra = s.extraInfo()) {
+      return Status(s.code(), context_ + s.reason(), Bson::Copy(extra));
+    }
+    return Status(s.code(), context_ + s.reason());
   }
 
   // After the first batch: maxTimeMS covers the command only, and errors
