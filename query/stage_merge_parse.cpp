@@ -5,6 +5,8 @@
 // (31465), the unique index `on` needs (51183), special targets
 // (31319/31320), then `let` (51273, 51199).
 
+#include <algorithm>
+
 #include "query/stage_merge.h"
 
 namespace basalt::query {
@@ -122,6 +124,16 @@ Status ParsePipelineMode(MergeSpec* spec, const bson_iter_t* pipeline, PipelineC
   }
   auto stages = ParseSubPipeline(pipeline, *spec->sub, "$merge");
   if (!stages.ok()) return stages.status();
+  // The pipeline is an update pipeline (mongod's PipelineExecutor).
+  constexpr std::string_view kUpdateStages[] = {"$addFields", "$set",         "$project",
+                                                "$unset",     "$replaceRoot", "$replaceWith"};
+  for (const StagePtr& stage : stages.value()) {
+    if (std::find(std::begin(kUpdateStages), std::end(kUpdateStages), stage->name()) ==
+        std::end(kUpdateStages)) {
+      return Status(ErrorCodes::InvalidOptions,
+                    std::string(stage->name()) + " is not allowed to be used within an update");
+    }
+  }
   spec->pipeline = std::move(stages.value());
   return Status::OK();
 }
