@@ -83,8 +83,9 @@ class MergeStream : public DocumentStream {
   const std::string& coll() const { return spec_.target.coll; }
 
   Status MergeOne(Bson doc) {
-    // mongod gives a document without _id one when merging on _id.
-    if (spec_.on.size() == 1 && spec_.on[0] == "_id" && IdOf(doc.get()).missing()) {
+    // mongod gives a document without _id one when _id is an `on` field.
+    if (std::find(spec_.on.begin(), spec_.on.end(), "_id") != spec_.on.end() &&
+        IdOf(doc.get()).missing()) {
       bson_oid_t oid;
       bson_oid_init(&oid, nullptr);
       doc = WithIdFirst(Value::Oid(oid), doc.get());

@@ -280,3 +280,18 @@ TEST_CASE("$out and $merge come last and not in sub-pipelines", "[aggregate][mer
        "$merge is not allowed within a $unionWith's sub-pipeline"},
   });
 }
+
+TEST_CASE("$merge on _id gives results without _id a new ObjectId", "[aggregate][merge]") {
+  Status status;
+  auto t = After(kSource, R"([{$project: {_id: 0, a: 1}}, {$merge: "t"}])", kTarget, "t", &status);
+  REQUIRE(status.ok());
+  REQUIRE(t.size() == 3);
+  for (size_t i = 1; i < t.size(); ++i) {
+    Bson doc = Doc(t[i]);
+    bson_iter_t it;
+    REQUIRE(bson_iter_init(&it, doc.get()));
+    REQUIRE(bson_iter_next(&it));
+    CHECK(KeyOf(&it) == "_id");
+    CHECK(BSON_ITER_HOLDS_OID(&it));
+  }
+}
