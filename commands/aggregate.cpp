@@ -305,6 +305,19 @@ Status AppendExplain(OperationContext& op, const CommandInvocation& cmd, query::
   return Status::OK();
 }
 
+// $out and $merge finish their writes before the reply, whatever the batch
+// size (the reply is then an empty, closed cursor), and honour `j: true`.
+Status DrainWrites(OperationContext& op, AggregateStream& stream, const WriteConcern& concern) {
+  Bson ignored;
+  while (true) {
+    auto more = stream.Next(&ignored);
+    if (!more.ok()) return more.status();
+    if (!more.value()) break;
+  }
+  if (concern.journal) return op.service.engine->Flush();
+  return Status::OK();
+}
+
 }  // namespace
 
 Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
@@ -341,6 +354,13 @@ Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* 
   const std::string ns =
       cmd.db + "." + (req.collection.empty() ? std::string("$cmd.aggregate") : req.collection);
   if (req.explain) return AppendExplain(op, cmd, *pipeline.value(), ns, reply);
+  // A writing pipeline checks its writeConcern before any write, as mongod.
+  WriteConcern concern;
+  if (pipeline.value()->writes()) {
+    auto parsed_concern = WriteConcernArgument(cmd);
+    if (!parsed_concern.ok()) return parsed_concern.status();
+    concern = parsed_concern.value();
+  }
 
   auto stream = pipeline.value()->Execute(nullptr);
   if (!stream.ok()) {
@@ -353,25 +373,15 @@ Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* 
   AggregateStream* aggregate = source.get();
   CursorState state;
   state.ns = ns;
+  state.connection_id = op.connection.id;
+  state.lsid = SessionIdOf(cmd);
   if (writes) {
-    // $out and $merge finish their writes before the reply, whatever the
-    // batch size, and answer with an empty, closed cursor.
-    Bson ignored;
-    while (true) {
-      auto more = source->Next(&ignored);
-      if (!more.ok()) return more.status();
-      if (!more.value()) break;
-    }
+    if (Status s = DrainWrites(op, *source, concern); !s.ok()) return s;
     state.source = std::make_unique<query::EmptyStream>();
-    state.connection_id = op.connection.id;
-    state.lsid = SessionIdOf(cmd);
     return AppendFirstBatchCursor(op, std::move(state), req.batch_size, /*single_batch=*/true,
                                   reply);
   }
   state.source = std::move(source);
-  state.connection_id = op.connection.id;
-  state.lsid = SessionIdOf(cmd);
-
   return AppendFirstBatchCursor(op, std::move(state), req.batch_size, false, reply,
                                 [aggregate] { aggregate->FirstBatchDone(); });
 }

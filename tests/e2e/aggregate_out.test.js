@@ -73,6 +73,20 @@ test('$out replies with an empty closed cursor and replaces the target', async (
     [{ _id: 1, item: 'a', qty: 5, price: 10 }]);
 });
 
+test('$out and $merge check writeConcern before writing', async () => {
+  await rejectsWith(db.command({
+    aggregate: 'sales', pipeline: [{ $out: 'unwritten' }], cursor: {}, writeConcern: { w: 2 },
+  }), 2, "cannot use 'w' > 1 when a host is not replicated");
+  await rejectsWith(db.command({
+    aggregate: 'sales', pipeline: [{ $merge: 'unwritten' }], cursor: {}, writeConcern: { w: 2 },
+  }), 2, "cannot use 'w' > 1 when a host is not replicated");
+  assert.equal(await db.collection('unwritten').countDocuments(), 0);
+  await db.command({
+    aggregate: 'sales', pipeline: [{ $out: 'written' }], cursor: {}, writeConcern: { w: 'majority', j: true },
+  });
+  assert.equal(await db.collection('written').countDocuments(), 5);
+});
+
 test('a failing $out leaves the old target intact and no temporary collection', async () => {
   const before = await db.collection('totals').find({}, byId).toArray();
   // Two results with the same total violate the copied unique index.
