@@ -112,10 +112,12 @@ class MergeStream : public DocumentStream {
       if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, field.c_str(), &it)) {
         v = Value::FromIter(&it);
       }
-      if (v.nullish() || v.IsArray()) {
-        return Status(51132,
-                      "$merge write error: 'on' field cannot be missing, null, undefined or an "
-                      "array");
+      if (v.IsArray()) {
+        return Status(51185, "$merge write error: 'on' field '" + field + "' is an array");
+      }
+      if (v.nullish()) {
+        return Status(51132, "$merge write error: 'on' field '" + field +
+                                 "' cannot be missing, null, undefined or an array");
       }
       bson_t eq;
       bson_append_document_begin(filter.get(), field.c_str(), static_cast<int>(field.size()), &eq);

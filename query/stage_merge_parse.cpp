@@ -1,7 +1,7 @@
 // Parsing {$merge: ...} as mongod's DocumentSourceMerge::LiteParsed::parse
 // and createFromBson, in their order: the argument's shape (IDL errors
 // 40414/40415 and the custom 51178/51186/51134/51191), the target
-// namespace (73), the mode combination (51181), duplicate `on` fields
+// namespace (5786800/5786801, 73), the mode combination (51181), duplicate `on` fields
 // (31465), the unique index `on` needs (51183), special targets
 // (31319/31320), then `let` (51273, 51199).
 
@@ -13,12 +13,16 @@ namespace basalt::query {
 namespace {
 
 StatusWith<OutTarget> ParseInto(const bson_iter_t* it, const std::string& default_db) {
-  if (BSON_ITER_HOLDS_UTF8(it)) return OutTarget{default_db, std::string(Utf8Of(it))};
+  if (BSON_ITER_HOLDS_UTF8(it)) {
+    if (Utf8Of(it).empty()) return Status(5786800, "$merge 'into' field cannot be an empty string");
+    return OutTarget{default_db, std::string(Utf8Of(it))};
+  }
   if (!BSON_ITER_HOLDS_DOCUMENT(it)) {
     return Status(51178, "$merge 'into' field  must be either a string or an object, but found " +
                              TypeNameOf(it));
   }
   OutTarget target{default_db, ""};
+  bool has_coll = false;
   bson_iter_t f;
   bson_iter_recurse(it, &f);
   while (bson_iter_next(&f)) {
@@ -32,6 +36,11 @@ StatusWith<OutTarget> ParseInto(const bson_iter_t* it, const std::string& defaul
                                                   "', expected type 'string'");
     }
     (field == "db" ? target.db : target.coll) = std::string(Utf8Of(&f));
+    if (field == "coll") has_coll = true;
+  }
+  if (!has_coll || target.coll.empty()) {
+    return Status(5786801,
+                  "$merge 'into' field must specify a 'coll' that is not empty, null or undefined");
   }
   return target;
 }
@@ -52,6 +61,9 @@ StatusWith<std::vector<std::string>> ParseOn(const bson_iter_t* it) {
                     "$merge 'on' array elements must be strings, but found " + TypeNameOf(&e));
     }
     fields.emplace_back(Utf8Of(&e));
+  }
+  if (fields.empty()) {
+    return Status(51187, "If explicitly specifying $merge 'on', must include at least one field");
   }
   return fields;
 }

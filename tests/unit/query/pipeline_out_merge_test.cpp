@@ -4,6 +4,7 @@
 // (document_source_out.cpp, document_source_merge.cpp, merge_processor.cpp).
 
 #include <catch2/catch.hpp>
+#include <tuple>
 
 #include "tests/unit/query/pipeline_test_util.h"
 
@@ -148,12 +149,23 @@ TEST_CASE("$merge on other unique fields", "[aggregate][merge]") {
         "shard key? :: caused by :: Performing an update on the path '_id' would modify the "
         "immutable field '_id'");
   CHECK(t == Canonicals(target.at("t")));
-  for (const char* doc : {R"({_id: 5, v: 1})", R"({_id: 5, k: null})", R"({_id: 5, k: [1]})"}) {
+  options.unique["t"].push_back({"k.x"});
+  const std::string missing =
+      "$merge write error: 'on' field 'k.x' cannot be missing, null, undefined or an array";
+  const std::vector<std::tuple<std::string, int, std::string>> bad_on = {
+      {R"({_id: 5, v: 1})", 51132, missing},
+      {R"({_id: 5, k: null})", 51132, missing},
+      {R"({_id: 5, k: {x: null}})", 51132, missing},
+      {R"({_id: 5, k: {x: {"$undefined": true}}})", 51132, missing},
+      // An array on the way to the field leaves it missing; at the field it is 51185.
+      {R"({_id: 5, k: [{x: 1}]})", 51132, missing},
+      {R"({_id: 5, k: {x: [1]}})", 51185, "$merge write error: 'on' field 'k.x' is an array"},
+  };
+  for (const auto& [doc, code, message] : bad_on) {
     INFO(doc);
-    After({doc}, R"([{$merge: {into: "t", on: "k"}}])", target, "t", &status, options);
-    CHECK(status.code() == 51132);
-    CHECK(status.reason() ==
-          "$merge write error: 'on' field cannot be missing, null, undefined or an array");
+    After({doc}, R"([{$merge: {into: "t", on: "k.x"}}])", target, "t", &status, options);
+    CHECK(status.code() == code);
+    CHECK(status.reason() == message);
   }
 }
 
@@ -178,6 +190,19 @@ TEST_CASE("$merge and $out argument errors", "[aggregate][merge][out]") {
        R"([{$merge: {into: "t", on: ["_id", "_id"]}}])",
        31465,
        "Found a duplicate field '_id'"},
+      {{},
+       R"([{$merge: {into: "t", on: []}}])",
+       51187,
+       "If explicitly specifying $merge 'on', must include at least one field"},
+      {{}, R"([{$merge: {into: ""}}])", 5786800, "$merge 'into' field cannot be an empty string"},
+      {{},
+       R"([{$merge: {into: {db: "x"}}}])",
+       5786801,
+       "$merge 'into' field must specify a 'coll' that is not empty, null or undefined"},
+      {{},
+       R"([{$merge: {into: {coll: "y", x: 1}}}])",
+       40415,
+       "BSON field 'into.x' is an unknown field."},
       {{},
        R"([{$merge: {into: "t", on: "a"}}])",
        51183,
