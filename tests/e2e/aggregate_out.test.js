@@ -184,6 +184,10 @@ test('$merge into a collection with a unique index reports 11000 with keyPattern
 
   await rejectsWith(db.collection('sales').aggregate([{ $merge: { into: 'byItem', on: 'qty' } }]).toArray(),
     51183, 'Cannot find index to verify that join fields will be unique');
+  // A partial unique index does not make the field unique.
+  await byItem.createIndex({ price: 1 }, { unique: true, partialFilterExpression: { price: { $gt: 5 } } });
+  await rejectsWith(db.collection('sales').aggregate([{ $merge: { into: 'byItem', on: 'price' } }]).toArray(),
+    51183, 'Cannot find index to verify that join fields will be unique');
 });
 
 test('$out and $merge placement errors and explain', async () => {
