@@ -5,6 +5,8 @@
 #include <cmath>
 #include <vector>
 
+#include "query/expression_decimal.h"
+
 namespace basalt::query {
 namespace {
 
@@ -77,7 +79,9 @@ class PreferredNumbersRounder : public GranularityRounder {
   StatusWith<Value> RoundUp(const Value& v) const override {
     if (Status s = CheckRoundable(v, kCodes); !s.ok()) return s;
     const double number = v.CoerceToDouble();
-    if (number == 0.0) return v;
+    // Infinity has no series value above or below it (mongod would not stop).
+    if (number == 0.0 || std::isinf(number)) return v;
+    if (v.type() == BSON_TYPE_DECIMAL128) return Value::Decimal(DecimalRoundUp(v.decimal()));
     double multiplier = 1.0;
     while (number >= series_.back() * multiplier) multiplier *= 10.0;
     while (number < series_.front() * multiplier) {
@@ -93,7 +97,9 @@ class PreferredNumbersRounder : public GranularityRounder {
   StatusWith<Value> RoundDown(const Value& v) const override {
     if (Status s = CheckRoundable(v, kCodes); !s.ok()) return s;
     const double number = v.CoerceToDouble();
-    if (number == 0.0) return v;
+    // Infinity has no series value above or below it (mongod would not stop).
+    if (number == 0.0 || std::isinf(number)) return v;
+    if (v.type() == BSON_TYPE_DECIMAL128) return Value::Decimal(DecimalRoundDown(v.decimal()));
     double multiplier = 1.0;
     while (number <= series_.front() * multiplier) multiplier /= 10.0;
     while (number > series_.back() * multiplier) {
@@ -110,6 +116,44 @@ class PreferredNumbersRounder : public GranularityRounder {
 
  private:
   static constexpr Codes kCodes{40262, 40263, 40268};
+
+  // The same steps in decimal128, as mongod keeps decimal inputs decimal.
+  using Dec = bson_decimal128_t;
+  Dec Scaled(size_t i, Dec multiplier) const {
+    return decimal::Multiply(decimal::FromDouble(series_[i]), multiplier);
+  }
+  static bool Less(Dec a, Dec b) { return decimal::Compare(a, b) < 0; }
+
+  Dec DecimalRoundUp(Dec number) const {
+    const Dec ten = decimal::FromInt64(10);
+    const size_t last = series_.size() - 1;
+    Dec multiplier = decimal::FromInt64(1);
+    while (!Less(number, Scaled(last, multiplier))) multiplier = decimal::Multiply(multiplier, ten);
+    while (Less(number, Scaled(0, multiplier))) {
+      const Dec previous_min = Scaled(0, multiplier);
+      multiplier = decimal::Divide(multiplier, ten);
+      if (!Less(number, Scaled(last, multiplier))) return previous_min;
+    }
+    size_t i = 0;
+    while (!Less(number, Scaled(i, multiplier))) ++i;  // the first greater than number
+    return Scaled(i, multiplier);
+  }
+
+  Dec DecimalRoundDown(Dec number) const {
+    const Dec ten = decimal::FromInt64(10);
+    const size_t last = series_.size() - 1;
+    Dec multiplier = decimal::FromInt64(1);
+    while (!Less(Scaled(0, multiplier), number)) multiplier = decimal::Divide(multiplier, ten);
+    while (Less(Scaled(last, multiplier), number)) {
+      const Dec previous_max = Scaled(last, multiplier);
+      multiplier = decimal::Multiply(multiplier, ten);
+      if (!Less(Scaled(0, multiplier), number)) return previous_max;
+    }
+    size_t i = 0;
+    while (Less(Scaled(i, multiplier), number)) ++i;  // the first not less than number
+    return Scaled(i - 1, multiplier);
+  }
+
   const std::vector<double>& series_;
   std::string name_;
 };
@@ -118,7 +162,7 @@ class PowersOfTwoRounder : public GranularityRounder {
  public:
   StatusWith<Value> RoundUp(const Value& v) const override {
     if (Status s = CheckRoundable(v, kCodes); !s.ok()) return s;
-    if (v.CoerceToDouble() == 0.0) return v;
+    if (v.CoerceToDouble() == 0.0 || std::isinf(v.CoerceToDouble())) return v;
     if (IsFloating(v))
       return Power(static_cast<int>(std::floor(std::log2(v.CoerceToDouble())) + 1));
     const uint64_t n = static_cast<uint64_t>(v.CoerceToLong());
@@ -127,7 +171,7 @@ class PowersOfTwoRounder : public GranularityRounder {
 
   StatusWith<Value> RoundDown(const Value& v) const override {
     if (Status s = CheckRoundable(v, kCodes); !s.ok()) return s;
-    if (v.CoerceToDouble() == 0.0) return v;
+    if (v.CoerceToDouble() == 0.0 || std::isinf(v.CoerceToDouble())) return v;
     if (IsFloating(v)) return Power(static_cast<int>(std::ceil(std::log2(v.CoerceToDouble())) - 1));
     const uint64_t n = static_cast<uint64_t>(v.CoerceToLong());
     const int highest = 63 - std::countl_zero(n);

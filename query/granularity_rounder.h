@@ -4,8 +4,9 @@
 // be rounded; other inputs get mongod's codes (40262/40263/40268 for the
 // series, 40265/40266/40267 for POWERSOF2).
 //
-// Known difference: a decimal128 input is rounded in double precision and
-// returned as a double (mongod keeps decimal128).
+// Decimal128 inputs round in decimal128 for the series (as mongod); for
+// POWERSOF2 they round in double precision and return int/long/double powers
+// (mongod returns decimal128).
 #pragma once
 
 #include <memory>

@@ -185,6 +185,18 @@ TEST_CASE("$bucketAuto granularity", "[aggregate][bucketAuto]") {
        R"([{$bucketAuto: {groupBy: "$p", buckets: 2, granularity: "E6"}}])",
        "[{_id: {min: 0, max: 10.0}, count: 2}, {_id: {min: 10.0, max: 33.0}, count: 2}]"},
   });
+  // Decimal inputs stay decimal; infinity rounds to itself rather than looping.
+  CheckRows({
+      {{R"({_id: 1, p: {"$numberDecimal": "7"}})", R"({_id: 2, p: {"$numberDecimal": "30"}})"},
+       R"([{$bucketAuto: {groupBy: "$p", buckets: 2, granularity: "1-2-5"}},
+           {$project: {_id: 0, type: {$type: "$_id.min"}, min: {$toDouble: "$_id.min"},
+                       max: {$toDouble: "$_id.max"}}}])",
+       R"([{type: "decimal", min: 5.0, max: 10.0}, {type: "decimal", min: 10.0, max: 50.0}])"},
+      {{"{_id: 1, p: 1}", R"({_id: 2, p: {"$numberDouble": "Infinity"}})"},
+       R"([{$bucketAuto: {groupBy: "$p", buckets: 2, granularity: "POWERSOF2"}}])",
+       R"([{_id: {min: 0.5, max: 2}, count: 1},
+           {_id: {min: 2, max: {"$numberDouble": "Infinity"}}, count: 1}])"},
+  });
   CheckErrors({
       {{R"({_id: 1, p: "a"})"},
        R"([{$bucketAuto: {groupBy: "$p", buckets: 2, granularity: "R5"}}])",
