@@ -107,10 +107,11 @@ class MergeStream : public DocumentStream {
   StatusWith<Bson> OnFilter(const bson_t* doc) const {
     Bson filter;
     for (const std::string& field : spec_.on) {
-      bson_iter_t it;
+      // A path through an array finds nothing, as mongod's getNestedField.
+      bson_iter_t it, found;
       Value v;
-      if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, field.c_str(), &it)) {
-        v = Value::FromIter(&it);
+      if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, field.c_str(), &found)) {
+        v = Value::FromIter(&found);
       }
       if (v.IsArray()) {
         return Status(51185, "$merge write error: 'on' field '" + field + "' is an array");
