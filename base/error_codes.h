@@ -96,6 +96,7 @@ namespace basalt {
   X(DuplicateKey, 11000)                          \
   X(InterruptedAtShutdown, 11600)                 \
   X(Interrupted, 11601)                           \
+  X(MergeStageNoMatchingDocument, 13113)          \
   X(OutOfDiskSpace, 14031)
 
 namespace ErrorCodes {

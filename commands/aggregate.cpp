@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 
+#include "commands/aggregate_writer.h"
 #include "commands/command.h"
 #include "commands/command_util.h"
 #include "commands/cursor_manager.h"
@@ -88,7 +89,12 @@ class AggregateStream : public query::DocumentStream {
   StatusWith<bool> Next(Bson* out) override {
     auto more = stream_->Next(out);
     if (more.ok()) return more;
-    return Status(more.status().code(), context_ + more.status().reason());
+    // Extra fields (a $merge duplicate's keyPattern/keyValue) go with the error.
+    const Status& s = more.status();
+    if (const bson_t* extra = s.extraInfo()) {
+      return Status(s.code(), context_ + s.reason(), Bson::Copy(extra));
+    }
+    return Status(s.code(), context_ + s.reason());
   }
 
   // After the first batch: maxTimeMS covers the command only, and errors
@@ -282,6 +288,19 @@ Status AppendExplain(OperationContext& op, const CommandInvocation& cmd, query::
   return Status::OK();
 }
 
+// $out and $merge finish their writes before the reply, whatever the batch
+// size (the reply is then an empty, closed cursor), and honour `j: true`.
+Status DrainWrites(OperationContext& op, AggregateStream& stream, const WriteConcern& concern) {
+  Bson ignored;
+  while (true) {
+    auto more = stream.Next(&ignored);
+    if (!more.ok()) return more.status();
+    if (!more.value()) break;
+  }
+  if (concern.journal) return op.service.engine->Flush();
+  return Status::OK();
+}
+
 }  // namespace
 
 Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
@@ -293,6 +312,7 @@ Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* 
   ctx->db = cmd.db;
   ctx->collection = req.collection;
   ctx->reader = std::make_shared<CommandCollectionReader>(&op.service, cmd.db, op.connection.id);
+  ctx->writer = MakeAggregateWriter(&op.service, op.connection.id);
   ctx->allow_disk_use = req.allow_disk_use;
   const storage::EngineOptions& engine_options = op.service.engine->options();
   if (engine_options.kind == storage::EngineOptions::Kind::kRocksDb) {
@@ -317,21 +337,34 @@ Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* 
   const std::string ns =
       cmd.db + "." + (req.collection.empty() ? std::string("$cmd.aggregate") : req.collection);
   if (req.explain) return AppendExplain(op, cmd, *pipeline.value(), ns, reply);
+  // A writing pipeline checks its writeConcern before any write, as mongod.
+  WriteConcern concern;
+  if (pipeline.value()->writes()) {
+    auto parsed_concern = WriteConcernArgument(cmd);
+    if (!parsed_concern.ok()) return parsed_concern.status();
+    concern = parsed_concern.value();
+  }
 
   auto stream = pipeline.value()->Execute(nullptr);
   if (!stream.ok()) {
     return Status(stream.status().code(), "PlanExecutor error during aggregation :: caused by :: " +
                                               stream.status().reason());
   }
+  const bool writes = pipeline.value()->writes();
   auto source =
       std::make_unique<AggregateStream>(std::move(pipeline.value()), std::move(stream.value()));
   AggregateStream* aggregate = source.get();
   CursorState state;
   state.ns = ns;
-  state.source = std::move(source);
   state.connection_id = op.connection.id;
   state.lsid = SessionIdOf(cmd);
-
+  if (writes) {
+    if (Status s = DrainWrites(op, *source, concern); !s.ok()) return s;
+    state.source = std::make_unique<query::EmptyStream>();
+    return AppendFirstBatchCursor(op, std::move(state), req.batch_size, /*single_batch=*/true,
+                                  reply);
+  }
+  state.source = std::move(source);
   return AppendFirstBatchCursor(op, std::move(state), req.batch_size, false, reply,
                                 [aggregate] { aggregate->FirstBatchDone(); });
 }

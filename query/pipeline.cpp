@@ -9,9 +9,7 @@ namespace {
 
 // Stages mongod has that Basalt does not (yet): refused with NotImplemented
 // rather than as unknown, so users see that the name is right.
-constexpr std::string_view kKnownUnsupported[] = {"$bucket",
-                                                  "$bucketAuto",
-                                                  "$graphLookup",
+constexpr std::string_view kKnownUnsupported[] = {"$graphLookup",
                                                   "$geoNear",
                                                   "$redact",
                                                   "$search",
@@ -32,7 +30,8 @@ const std::unordered_map<std::string_view, StageParser>& StageMap() {
     auto* m = new std::unordered_map<std::string_view, StageParser>();
     for (auto table :
          {MatchStages, BasicStages, ProjectStages, GroupStages, SortStages, UnwindStages,
-          FacetStages, LookupStages, WindowStages, DensifyStages, FillStages}) {
+          FacetStages, LookupStages, WindowStages, DensifyStages, FillStages, BucketStages,
+          BucketAutoStages, OutStages, MergeStages}) {
       for (const StageEntry& e : table()) m->emplace(e.name, e.parse);
     }
     return m;
@@ -61,6 +60,12 @@ class DeadlineStream : public DocumentStream {
 };
 
 Status CheckPositions(const std::vector<StagePtr>& stages) {
+  for (size_t i = 0; i + 1 < stages.size(); ++i) {
+    if (stages[i]->IsWriter()) {
+      return Status(
+          40601, std::string(stages[i]->name()) + " can only be the final stage in the pipeline");
+    }
+  }
   for (size_t i = 1; i < stages.size(); ++i) {
     if (stages[i]->IsSource()) {
       return Status(40602, std::string(stages[i]->name()) +

@@ -47,11 +47,45 @@ class CollectionReader {
                                        const bson_t* hint) = 0;
 };
 
+// How $out and $merge write, supplied by the command layer over storage
+// (null in a context that may not write: explain never instantiates stages).
+// Namespaces are explicit because both stages may target another database.
+// Errors are the ones the write commands give (DuplicateKey with
+// keyPattern/keyValue, ...).
+class CollectionWriter {
+ public:
+  virtual ~CollectionWriter() = default;
+  // Whether db.coll has a unique, non-partial index whose key fields are
+  // exactly `fields` (in any order); an absent collection has only `_id`.
+  virtual bool HasUniqueIndexOn(const std::string& db, const std::string& coll,
+                                const std::vector<std::string>& fields) = 0;
+  // The first document of db.coll matching `filter`; nullopt if none.
+  virtual StatusWith<std::optional<Bson>> FindOne(const std::string& db, const std::string& coll,
+                                                  const bson_t* filter) = 0;
+  // Inserts as the insert command does (creating the collection; `_id`
+  // moved first, generated when absent).
+  virtual Status Insert(const std::string& db, const std::string& coll, const bson_t* doc) = 0;
+  // Replaces `old_doc`, as read by FindOne, by `new_doc` (same `_id`, first);
+  // WriteConflict (112) if the stored document changed meanwhile.
+  virtual Status Replace(const std::string& db, const std::string& coll, const bson_t* old_doc,
+                         const bson_t* new_doc) = 0;
+  // $out: a new, empty collection of `db` under a temporary name, with the
+  // options and indexes of db.like when it exists. Returns its name.
+  virtual StatusWith<std::string> CreateTempCollection(const std::string& db,
+                                                       const std::string& like) = 0;
+  // Renames db.from to db.to in one step, dropping what db.to held.
+  virtual Status RenameOver(const std::string& db, const std::string& from,
+                            const std::string& to) = 0;
+  // Drops db.coll if it exists.
+  virtual void Drop(const std::string& db, const std::string& coll) = 0;
+};
+
 // What every stage of one aggregate (and its sub-pipelines) shares.
 struct PipelineContext {
   std::string db;
   std::string collection;  // empty for {aggregate: 1}
   std::shared_ptr<CollectionReader> reader;
+  std::shared_ptr<CollectionWriter> writer;  // for $out and $merge
   bool allow_disk_use = false;
   std::string temp_dir;  // spill files of $sort
   // mongod's internalDocumentSourceGroupMaxMemoryBytes / sort limit.
@@ -84,6 +118,8 @@ class StageSpec {
   // Stages that produce documents rather than transform them ($documents):
   // they must come first and need no collection.
   virtual bool IsSource() const { return false; }
+  // $out and $merge: they must come last and return no documents.
+  virtual bool IsWriter() const { return false; }
 
   void set_spec(const bson_t* spec) { spec_ = Bson::Copy(spec); }
 
@@ -105,6 +141,8 @@ class Pipeline {
   StatusWith<std::unique_ptr<DocumentStream>> Execute(std::unique_ptr<DocumentStream> source);
 
   const std::vector<StagePtr>& stages() const { return stages_; }
+  // Whether the last stage is $out or $merge (the reply is then empty).
+  bool writes() const { return !stages_.empty() && stages_.back()->IsWriter(); }
   PipelineContext& context() { return *ctx_; }
   const std::shared_ptr<PipelineContext>& shared_context() const { return ctx_; }
   // The filter the collection read gets (empty when none) and whether the
@@ -144,6 +182,11 @@ std::vector<StageEntry> LookupStages();   // stage_lookup.cpp
 std::vector<StageEntry> WindowStages();   // stage_window.cpp
 std::vector<StageEntry> DensifyStages();  // stage_densify.cpp
 std::vector<StageEntry> FillStages();     // stage_fill.cpp
+
+std::vector<StageEntry> BucketStages();      // stage_bucket.cpp
+std::vector<StageEntry> BucketAutoStages();  // stage_bucket_auto.cpp
+std::vector<StageEntry> OutStages();         // stage_out.cpp
+std::vector<StageEntry> MergeStages();       // stage_merge.cpp
 
 // Building blocks the stage files share.
 // mongod's error for a stage whose argument has the wrong shape.

@@ -1,6 +1,5 @@
 // Simple stages: $limit, $skip, $count, $replaceRoot/$replaceWith,
-// $sample, the source stages ($documents, $currentOp, $listLocalSessions),
-// and $out/$merge, which Basalt refuses for now.
+// $sample and the source stages ($documents, $currentOp, $listLocalSessions).
 
 #include <algorithm>
 #include <random>
@@ -338,11 +337,6 @@ StatusWith<StagePtr> ParseListLocalSessions(const bson_iter_t* arg, PipelineCont
   return StagePtr(std::make_shared<EmptySourceSpec>("$listLocalSessions"));
 }
 
-StatusWith<StagePtr> ParseOutOrMerge(const bson_iter_t* arg, PipelineContext&) {
-  return Status(ErrorCodes::NotImplemented,
-                "The " + std::string(KeyOf(arg)) + " stage is not supported by Basalt yet");
-}
-
 }  // namespace
 
 StatusWith<std::unique_ptr<DocumentStream>> LimitStageSpec::Instantiate(
@@ -378,8 +372,6 @@ std::vector<StageEntry> BasicStages() {
       {"$documents", ParseDocuments},
       {"$currentOp", ParseCurrentOp},
       {"$listLocalSessions", ParseListLocalSessions},
-      {"$out", ParseOutOrMerge},
-      {"$merge", ParseOutOrMerge},
   };
 }
 

@@ -312,6 +312,12 @@ StatusWith<StagePtr> ParseUnionWith(const bson_iter_t* arg, PipelineContext& ctx
     } else if (field == "pipeline") {
       auto stages = ParseSubPipeline(&it, *spec->sub_, "$unionWith");
       if (!stages.ok()) return stages.status();
+      for (const StagePtr& stage : stages.value()) {
+        if (stage->IsWriter()) {
+          return Status(31441, std::string(stage->name()) +
+                                   " is not allowed within a $unionWith's sub-pipeline");
+        }
+      }
       spec->pipeline_ = std::move(stages.value());
     } else {
       return Status(40415,

@@ -11,127 +11,13 @@
 #include <string>
 #include <vector>
 
-#include "query/matcher.h"
-#include "tests/unit/query/query_test_util.h"
+#include "tests/unit/query/pipeline_test_util.h"
 
 using namespace basalt;
 using namespace basalt::query;
-using basalt::test::Doc;
+using namespace basalt::test;
 
 namespace {
-
-// Collections in memory; filters applied with the query matcher, as the
-// server's reader (an index or collection scan plus the filter) would.
-class FakeReader : public CollectionReader {
- public:
-  std::map<std::string, std::vector<std::string>> collections;
-  std::vector<std::string> filters_seen;
-
-  StatusWith<std::unique_ptr<DocumentStream>> Open(const std::string& collection,
-                                                   const bson_t* filter, const bson_t*) override {
-    filters_seen.push_back(filter ? ShellString(filter) : "none");
-    Bson empty;
-    auto matcher = Matcher::Parse(filter ? filter : empty.get());
-    if (!matcher.ok()) return matcher.status();
-    std::vector<Bson> docs;
-    for (const std::string& d : collections[collection]) {
-      Bson doc = Doc(d);
-      if (matcher.value()->Matches(doc.get())) docs.push_back(std::move(doc));
-    }
-    return std::unique_ptr<DocumentStream>(std::make_unique<VectorStream>(std::move(docs)));
-  }
-  StatusWith<Bson> ExplainPlan(const std::string&, const bson_t*, const bson_t*) override {
-    return Bson();
-  }
-};
-
-std::string Canonical(const bson_t* doc) {
-  size_t len = 0;
-  char* json = bson_as_canonical_extended_json(doc, &len);
-  std::string out(json, len);
-  bson_free(json);
-  return out;
-}
-
-struct Options {
-  bool allow_disk_use = false;
-  uint64_t max_memory = 100 * 1024 * 1024;
-  std::string collection = "c";
-};
-
-// Runs `pipeline` (a shell-notation array) over `input`; the results as
-// {r: [...]}.
-StatusWith<std::string> Run(const std::vector<std::string>& input, const std::string& pipeline,
-                            const Options& options = {},
-                            std::map<std::string, std::vector<std::string>> others = {}) {
-  auto reader = std::make_shared<FakeReader>();
-  reader->collections = std::move(others);
-  reader->collections["c"] = input;
-  auto ctx = std::make_shared<PipelineContext>();
-  ctx->db = "test";
-  ctx->collection = options.collection;
-  ctx->reader = reader;
-  ctx->allow_disk_use = options.allow_disk_use;
-  ctx->max_memory_bytes = options.max_memory;
-  ctx->variables->Set(kNowId, Value::Date(1600000000000));
-  Bson wrapper = Doc("{p: " + pipeline + "}");
-  bson_iter_t it;
-  bson_iter_init(&it, wrapper.get());
-  bson_iter_next(&it);
-  Bson stages = DocumentOf(&it);
-  auto parsed = Pipeline::Parse(stages.get(), ctx);
-  if (!parsed.ok()) return parsed.status();
-  if (Status s = parsed.value()->Optimize(); !s.ok()) return s;
-  auto stream = parsed.value()->Execute(nullptr);
-  if (!stream.ok()) return stream.status();
-  Bson out;
-  bson_t array;
-  bson_append_array_begin(out.get(), "r", 1, &array);
-  Bson doc;
-  for (uint32_t i = 0;; ++i) {
-    auto more = stream.value()->Next(&doc);
-    if (!more.ok()) return more.status();
-    if (!more.value()) break;
-    std::string key = std::to_string(i);
-    bson_append_document(&array, key.c_str(), -1, doc.get());
-  }
-  bson_append_array_end(out.get(), &array);
-  return Canonical(out.get());
-}
-
-struct Row {
-  std::vector<std::string> input;
-  std::string pipeline;
-  std::string expected;  // shell-notation array of documents
-};
-
-struct ErrorRow {
-  std::vector<std::string> input;
-  std::string pipeline;
-  int code;
-  std::string message;
-};
-
-void CheckRows(const std::vector<Row>& rows, const Options& options = {},
-               const std::map<std::string, std::vector<std::string>>& others = {}) {
-  for (const Row& row : rows) {
-    INFO("pipeline " << row.pipeline);
-    auto result = Run(row.input, row.pipeline, options, others);
-    INFO(result.status().ToString());
-    REQUIRE(result.ok());
-    CHECK(result.value() == Canonical(Doc("{r: " + row.expected + "}").get()));
-  }
-}
-
-void CheckErrors(const std::vector<ErrorRow>& rows, const Options& options = {}) {
-  for (const ErrorRow& row : rows) {
-    INFO("pipeline " << row.pipeline);
-    auto result = Run(row.input, row.pipeline, options);
-    REQUIRE_FALSE(result.ok());
-    CHECK(result.status().code() == row.code);
-    CHECK(result.status().reason() == row.message);
-  }
-}
 
 const std::vector<std::string> kUsers = {
     R"({_id: 1, email: "a@x", n: 1})",   R"({_id: 2, email: "b@x", n: 2})",
@@ -570,9 +456,10 @@ TEST_CASE("pipeline structure errors", "[aggregate]") {
        "A pipeline stage specification object must contain exactly one field."},
       {{}, "[{}]", 40323, "A pipeline stage specification object must contain exactly one field."},
       {{}, "[1]", 14, "Each element of the 'pipeline' array must be an object"},
-      {{}, R"([{$out: "x"}])", 238, "The $out stage is not supported by Basalt yet"},
-      {{}, R"([{$merge: "x"}])", 238, "The $merge stage is not supported by Basalt yet"},
-      {{}, "[{$bucket: {}}]", 238, "The $bucket stage is not supported by Basalt yet"},
+      {{},
+       "[{$setWindowFields: {}}]",
+       238,
+       "The $setWindowFields stage is not supported by Basalt yet"},
   });
 }
 
