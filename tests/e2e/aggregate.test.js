@@ -210,8 +210,8 @@ test('command and pipeline errors are mongod\'s', async () => {
     'PlanExecutor error during aggregation :: caused by :: $add only supports numeric or date types, not string');
   await rejectsWith(db.command({ aggregate: 'nums', pipeline: [{ $group: { n: { $sum: 1 } } }], cursor: {} }), 15955,
     'a group specification must include an _id');
-  await rejectsWith(db.command({ aggregate: 'nums', pipeline: [{ $setWindowFields: {} }], cursor: {} }), 238,
-    'The $setWindowFields stage is not supported by Basalt yet');
+  await rejectsWith(db.command({ aggregate: 'nums', pipeline: [{ $graphLookup: {} }], cursor: {} }), 238,
+    'The $graphLookup stage is not supported by Basalt yet');
   await assert.rejects(db.command({ aggregate: 'nums', pipeline: [{ $foo: 1 }], cursor: {} }), (err) => {
     assert.equal(err.codeName, 'Location40324');
     return true;

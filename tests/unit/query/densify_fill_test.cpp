@@ -3,13 +3,13 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/unit/query/pipeline_run_util.h"
+#include "tests/unit/query/pipeline_test_util.h"
 
 using namespace basalt;
 using namespace basalt::test;
 
 TEST_CASE("$densify numbers and dates", "[aggregate][densify]") {
-  CheckPipelineRows({
+  CheckRows({
       // Explicit bounds: the upper bound is excluded; documents are kept.
       {{"{_id: 2, v: 4}", "{_id: 1, v: 1}"},
        "[{$densify: {field: \"v\", range: {step: 1, bounds: [0, 6]}}}]",
@@ -71,7 +71,7 @@ TEST_CASE("$densify errors", "[aggregate][densify]") {
   auto densify = [](const std::string& range) {
     return "[{$densify: {field: \"v\", range: " + range + "}}]";
   };
-  CheckPipelineErrors({
+  CheckErrors({
       {{}, "[{$densify: 1}]", 9, "The $densify stage specification must be an object, found int"},
       {{},
        "[{$densify: {range: {step: 1, bounds: \"full\"}}}]",
@@ -150,7 +150,7 @@ TEST_CASE("$densify errors", "[aggregate][densify]") {
 }
 
 TEST_CASE("$fill values, locf and linear", "[aggregate][fill]") {
-  CheckPipelineRows({
+  CheckRows({
       {{"{_id: 1, x: 1}", "{_id: 2, x: null}", "{_id: 3}"},
        "[{$fill: {output: {x: {value: 0}}}}]",
        "[{_id: 1, x: 1}, {_id: 2, x: 0}, {_id: 3, x: 0}]"},
@@ -169,7 +169,7 @@ TEST_CASE("$fill values, locf and linear", "[aggregate][fill]") {
        "[{$fill: {sortBy: {t: 1}, partitionBy: \"$g\", output: {x: {method: \"locf\"}}}}]",
        "[{_id: 1, g: 1, t: 1, x: 3}, {_id: 2, g: 2, t: 2, x: null}]"},
   });
-  CheckPipelineErrors({
+  CheckErrors({
       {{}, "[{$fill: 1}]", 9, "The $fill stage specification must be an object, found int"},
       {{}, "[{$fill: {}}]", 40414, "BSON field '$fill.output' is missing but a required field"},
       {{},

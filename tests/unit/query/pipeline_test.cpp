@@ -457,9 +457,9 @@ TEST_CASE("pipeline structure errors", "[aggregate]") {
       {{}, "[{}]", 40323, "A pipeline stage specification object must contain exactly one field."},
       {{}, "[1]", 14, "Each element of the 'pipeline' array must be an object"},
       {{},
-       "[{$setWindowFields: {}}]",
+       "[{$graphLookup: {}}]",
        238,
-       "The $setWindowFields stage is not supported by Basalt yet"},
+       "The $graphLookup stage is not supported by Basalt yet"},
   });
 }
 

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/unit/query/pipeline_run_util.h"
+#include "tests/unit/query/pipeline_test_util.h"
 
 using namespace basalt;
 using namespace basalt::test;
@@ -16,7 +16,7 @@ TEST_CASE("$setWindowFields errors", "[aggregate][window]") {
   auto unsorted = [](const std::string& fn) {
     return "[{$setWindowFields: {output: {o: " + fn + "}}}]";
   };
-  CheckPipelineErrors({
+  CheckErrors({
       {{},
        "[{$setWindowFields: 1}]",
        9,

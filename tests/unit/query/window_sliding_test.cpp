@@ -7,21 +7,21 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "tests/unit/query/pipeline_run_util.h"
+#include "tests/unit/query/pipeline_test_util.h"
 
 using namespace basalt;
 using namespace basalt::test;
 
 namespace {
 
-struct Row {
+struct Sample {
   int id, group, t, x;
 };
 
-std::string Reference(const std::vector<Row>& rows, int lower, int upper) {
+std::string Reference(const std::vector<Sample>& rows, int lower, int upper) {
   // Sorted as the stage sorts: by group, then t (unique within the data).
-  std::vector<Row> sorted = rows;
-  std::sort(sorted.begin(), sorted.end(), [](const Row& a, const Row& b) {
+  std::vector<Sample> sorted = rows;
+  std::sort(sorted.begin(), sorted.end(), [](const Sample& a, const Sample& b) {
     return a.group != b.group ? a.group < b.group : a.t < b.t;
   });
   std::string out = "[";
@@ -52,10 +52,10 @@ std::string Reference(const std::vector<Row>& rows, int lower, int upper) {
 
 TEST_CASE("$setWindowFields sliding windows match a brute-force reference", "[aggregate][window]") {
   std::mt19937 random(20261124);
-  std::vector<Row> rows;
+  std::vector<Sample> rows;
   std::vector<std::string> input;
   for (int i = 0; i < 300; ++i) {
-    Row row{i, static_cast<int>(random() % 4), static_cast<int>(random() % 1000000) * 300 + i,
+    Sample row{i, static_cast<int>(random() % 4), static_cast<int>(random() % 1000000) * 300 + i,
             static_cast<int>(random() % 200) - 100};
     rows.push_back(row);
     input.push_back("{_id: " + std::to_string(row.id) + ", g: " + std::to_string(row.group) +
@@ -72,6 +72,6 @@ TEST_CASE("$setWindowFields sliding windows match a brute-force reference", "[ag
         "}, n: {$count: {}, " + window + "}, p: {$push: \"$x\", " + window +
         "}}}}, {$project: {s: 1, lo: 1, hi: 1, n: 1, p: 1}}]";
     INFO("window [" << lower << ", " << upper << "]");
-    CheckPipelineRows({{input, pipeline, Reference(rows, lower, upper)}});
+    CheckRows({{input, pipeline, Reference(rows, lower, upper)}});
   }
 }

@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/unit/query/pipeline_run_util.h"
+#include "tests/unit/query/pipeline_test_util.h"
 
 using namespace basalt;
 using namespace basalt::test;
@@ -40,7 +40,7 @@ std::string Outputs(const std::vector<std::string>& values) {
 }  // namespace
 
 TEST_CASE("$setWindowFields accumulators over documents windows", "[aggregate][window]") {
-  CheckPipelineRows({
+  CheckRows({
       // Running total: [unbounded, current].
       {kTwoGroups, ByGroup(R"({$sum: "$x", window: {documents: ["unbounded", "current"]}})"),
        Outputs({"1", "3", "6", "10", "30"})},
@@ -76,7 +76,7 @@ TEST_CASE("$setWindowFields accumulators over documents windows", "[aggregate][w
 }
 
 TEST_CASE("$setWindowFields N-family functions", "[aggregate][window]") {
-  CheckPipelineRows({
+  CheckRows({
       {kTwoGroups, ByGroup(R"({$firstN: {input: "$x", n: 2}, window: {documents: [-1, 1]}})"),
        Outputs({"[1, 2]", "[1, 2]", "[2, 3]", "[10, 20]", "[10, 20]"})},
       {kTwoGroups, ByGroup(R"({$lastN: {input: "$x", n: 2}, window: {documents: [-1, 1]}})"),
@@ -89,7 +89,7 @@ TEST_CASE("$setWindowFields N-family functions", "[aggregate][window]") {
       {kTwoGroups, ByGroup(R"({$bottom: {sortBy: {x: 1}, output: "$_id"}})"),
        Outputs({"3", "3", "3", "5", "5"})},
   });
-  CheckPipelineErrors({
+  CheckErrors({
       {{}, ByGroup(R"({$firstN: {input: "$x"}})"), 5787906, "Missing value for 'n'"},
       {{},
        ByGroup(R"({$minN: {input: "$x", n: 1}, foo: 1})"),
@@ -108,7 +108,7 @@ TEST_CASE("$setWindowFields sets, deviations and covariance", "[aggregate][windo
   auto sorted = [](const std::string& fn) {
     return "[{$setWindowFields: {sortBy: {t: 1}, output: {o: " + fn + "}}}, {$project: {o: 1}}]";
   };
-  CheckPipelineRows({
+  CheckRows({
       // A removable $addToSet returns its distinct values in ascending order.
       {values, sorted(R"({$addToSet: "$v", window: {documents: ["current", "unbounded"]}})"),
        "[{_id: 1, o: [1, 3]}, {_id: 2, o: [1, 3]}, {_id: 3, o: [3]}]"},
@@ -147,7 +147,7 @@ TEST_CASE("$setWindowFields range windows", "[aggregate][window]") {
   const std::vector<std::string> days = {R"({_id: 1, d: {$date: "2020-01-01T00:00:00Z"}})",
                                          R"({_id: 2, d: {$date: "2020-01-02T00:00:00Z"}})",
                                          R"({_id: 3, d: {$date: "2020-01-05T00:00:00Z"}})"};
-  CheckPipelineRows({
+  CheckRows({
       // "current" in a range window includes the documents tied with it.
       {{"{_id: 1, t: 1}", "{_id: 2, t: 1}", "{_id: 3, t: 2}"},
        R"([{$setWindowFields: {sortBy: {t: 1}, output: {o: {$count: {}, window: {range: ["current", "current"]}}}}}])",
@@ -174,7 +174,7 @@ TEST_CASE("$setWindowFields ranks, $shift and partitions", "[aggregate][window]"
   auto ranked = [](const std::string& fn) {
     return "[{$setWindowFields: {sortBy: {s: -1}, output: {o: " + fn + "}}}, {$project: {o: 1}}]";
   };
-  CheckPipelineRows({
+  CheckRows({
       {scores, ranked("{$rank: {}}"),
        "[{_id: 2, o: 1}, {_id: 1, o: 2}, {_id: 4, o: 2}, {_id: 3, o: 4}]"},
       {scores, ranked("{$denseRank: {}}"),
@@ -204,7 +204,7 @@ TEST_CASE("$setWindowFields ranks, $shift and partitions", "[aggregate][window]"
 }
 
 TEST_CASE("$setWindowFields $locf, $linearFill and $expMovingAvg", "[aggregate][window]") {
-  CheckPipelineRows({
+  CheckRows({
       {{"{_id: 1, t: 1, x: null}", "{_id: 2, t: 2, x: 1}", "{_id: 3, t: 3, x: null}",
         "{_id: 4, t: 4}", "{_id: 5, t: 5, x: 4}"},
        R"([{$setWindowFields: {sortBy: {t: 1}, output: {x: {$locf: "$x"}}}}])",
@@ -234,7 +234,7 @@ TEST_CASE("$setWindowFields $derivative and $integral", "[aggregate][window]") {
   auto sorted = [](const std::string& fn) {
     return "[{$setWindowFields: {sortBy: {t: 1}, output: {o: " + fn + "}}}, {$project: {o: 1}}]";
   };
-  CheckPipelineRows({
+  CheckRows({
       {curve, sorted(R"({$derivative: {input: "$x"}, window: {documents: [-1, 0]}})"),
        "[{_id: 1, o: null}, {_id: 2, o: 2.0}, {_id: 3, o: 4.0}, {_id: 4, o: 6.0}]"},
       {curve, sorted(R"({$derivative: {input: "$x"}, window: {range: [-2, 0]}})"),
@@ -261,9 +261,9 @@ TEST_CASE("$setWindowFields memory limit", "[aggregate][window]") {
   for (int i = 0; i < 50; ++i)
     docs.push_back("{_id: " + std::to_string(i) + ", s: \"" + std::string(100, 'x') + "\"}");
   const std::string pipeline = R"([{$setWindowFields: {output: {o: {$count: {}}}}}])";
-  RunOptions small;
+  Options small;
   small.max_memory = 2000;
-  auto result = RunPipeline(docs, pipeline, small);
+  auto result = Run(docs, pipeline, small);
   REQUIRE_FALSE(result.ok());
   CHECK(result.status().code() == 5414201);
   CHECK(result.status().reason().rfind(
@@ -271,18 +271,18 @@ TEST_CASE("$setWindowFields memory limit", "[aggregate][window]") {
   CHECK(result.status().reason().find("bytes but max allowed is 2000") != std::string::npos);
   // With allowDiskUse the partition is kept and the stage finishes.
   small.allow_disk_use = true;
-  auto allowed = RunPipeline(docs, pipeline, small);
+  auto allowed = Run(docs, pipeline, small);
   REQUIRE(allowed.ok());
   CHECK(allowed.value().find("\"o\" : { \"$numberInt\" : \"50\" }") != std::string::npos);
   // What the functions compute counts even with allowDiskUse: a running
   // $push grows quadratically.
-  auto pushed = RunPipeline(
+  auto pushed = Run(
       docs,
       R"([{$setWindowFields: {sortBy: {_id: 1}, output: {o: {$push: "$s", window: {documents: ["unbounded", "current"]}}}}}])",
       small);
   REQUIRE_FALSE(pushed.ok());
   CHECK(pushed.status().code() == 5414201);
-  auto sliding = RunPipeline(
+  auto sliding = Run(
       docs,
       R"([{$setWindowFields: {sortBy: {_id: 1}, output: {o: {$push: "$s", window: {documents: [-5, 5]}}}}}])",
       small);
@@ -290,7 +290,7 @@ TEST_CASE("$setWindowFields memory limit", "[aggregate][window]") {
   CHECK(sliding.status().code() == 5414201);
   // With a sortBy, the sort reports $sort's error first, as mongod's.
   small.allow_disk_use = false;
-  auto sorted = RunPipeline(
+  auto sorted = Run(
       docs, R"([{$setWindowFields: {sortBy: {_id: 1}, output: {o: {$count: {}}}}}])", small);
   REQUIRE_FALSE(sorted.ok());
   CHECK(sorted.status().code() == 292);
