@@ -57,9 +57,12 @@ class Results:
         return self.values.get((server, workload, clients, durability, metric))
 
     def keys(self, workload, metric, server=None):
-        """(clients, durability) pairs that have `metric` (on `server`, or on any)."""
+        """(clients, durability) pairs that have `metric` on `server`, or by default on
+        Basalt or the null server (PostgreSQL's extra rows, such as reads at both
+        durabilities, only appear beside a figure of ours)."""
+        servers = {server} if server else {"basalt", "null"}
         found = {(c, d) for (s, w, c, d, m) in self.values
-                 if (server is None or s == server) and w == workload and m == metric}
+                 if s in servers and w == workload and m == metric}
         return sorted(found, key=lambda cd: (cd[1] != "default", cd[0]))
 
 
@@ -245,7 +248,7 @@ def plot(r, out_dir):
               f"set output '{os.path.join(out_dir, 'throughput.png')}'",
               f"set multiplot layout 1,{len(panels)}", "set logscale x 2", "set grid",
               "set key top left", "set xlabel 'clients'", "set xtics (1, 4, 16, 64)", "set ylabel 'ops/s'",
-              "set yrange [0:*]", "set format y '%.0s%c'"]
+              "set yrange [0:*]", "set offsets graph 0.04, graph 0.04, 0, 0", "set format y '%.0s%c'"]
     for wl, series in panels:
         script.append(f"set title '{wl}: {DESCRIPTIONS[wl]}' noenhanced")
         script.append("plot " + ", ".join(

@@ -128,7 +128,8 @@ run_server() {
 
 # PostgreSQL through the other half of the contract: bench/pg/run_pg.sh appends its rows.
 run_postgres() {
-  local pg=$BENCH_DIR/pg/run_pg.sh wl pg_workloads="" pg_durability=""
+  # BENCH_PG_SCRIPT: another copy of run_pg.sh (e.g. from a branch not yet merged).
+  local pg=${BENCH_PG_SCRIPT:-$BENCH_DIR/pg/run_pg.sh} wl pg_workloads="" pg_durability=""
   [[ $RUN_PG == 1 ]] || { log "BENCH_PG=0: PostgreSQL skipped"; return 0; }
   [[ -x $pg ]] || { log "no executable $pg: PostgreSQL skipped"; return 0; }
   for wl in $WORKLOADS; do
