@@ -306,7 +306,7 @@ def main(out_dir):
            "queueing behind a slow reply counts.", "", open_loop_table(r),
            "", "## insertMany (documents per second, duplicates included)", "", batch_table(r),
            "", "## Racing writers (W5)", "", race_table(r),
-           "", "## Large reads and the initial load", "",
+           "", "## Large reads and the initial load (durability: default)", "",
            "RSS growth is the largest VmRSS sampled during the run minus VmRSS before it; a "
            "server that held the whole result in memory would grow by about the result size.",
            "", large_read_table(r), "", "## Workloads", ""]

@@ -131,8 +131,10 @@ bool RunSingleOp(const Config *cfg, mongoc_client_pool_t *pool, const SingleOpWo
   ResetPeakRss(cfg->server_pid);
   s.start_ns = NowNs();
   s.end_ns = s.start_ns + (uint64_t)(seconds * 1e9);
-  double cpu0 = ServerCpuSeconds(cfg->server_pid);
+  // Every client has connected and pinged once it reaches the barrier, so the server CPU
+  // counted from here on is the workload's, not the connection handshakes'.
   pthread_barrier_wait(&s.ready);
+  double cpu0 = ServerCpuSeconds(cfg->server_pid);
   uint64_t t0 = NowNs();
   if (cfg->rate <= 0) {
     usleep((useconds_t)(seconds * 1e6));
