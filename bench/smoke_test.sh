@@ -62,7 +62,11 @@ for server in null basalt; do
   expect "$server" W4 docs_per_sec
   expect "$server" W5 rounds_per_sec
 done
-for wl in load W4 W5 find100k group topk; do expect basalt "$wl" assert_ok; done
+for wl in load W4 W5 find100k group topk W6_id W6_email; do expect basalt "$wl" assert_ok; done
+for wl in W6_id W6_email; do
+  grep -q "^basalt,$wl,2,default,explain_docs_examined,1.00\$" "$CSV" ||
+    fail "$wl: explain did not report exactly one document examined"
+done
 grep -q '^basalt,find100k,1,default,rss_growth_kb,' "$CSV" || fail "no rss_growth_kb for find100k"
 grep -q '^basalt,W1,2,j:true,ops_per_sec,' "$CSV" || fail "no j:true row for W1"
 if grep -q ',assert_ok,0' "$CSV"; then fail "an assertion failed: $(grep ',assert_ok,0' "$CSV")"; fi
@@ -71,8 +75,8 @@ if grep -q '^null,.*,assert_ok,' "$CSV"; then fail "the null server was asserted
 # The report must build from these rows, with ratios to the null server.
 cp "$CSV" "$RESULTS_DIR/raw.csv"
 python3 "$BENCH_DIR/report.py" "$RESULTS_DIR" || fail "report.py failed"
-grep -q '^| W1 | 2 | default (PG nosync) | [0-9,]* | [0-9,]* | [0-9.]* |' "$RESULTS_DIR/results.md" ||
-  fail "results.md has no W1 row with a null ratio"
+w1_row='^| W1 | 2 | default (PG nosync) | [0-9,]* | [0-9,]* | [0-9.]* |'
+grep -q "$w1_row" "$RESULTS_DIR/results.md" || fail "results.md has no W1 row with a null ratio"
 
 if ((failures)); then
   echo "smoke_test: $failures check(s) failed" >&2

@@ -49,11 +49,12 @@ static bool InsertMany(mongoc_collection_t *coll, bson_t **docs, long n, bool or
                        InsertOutcome *outcome, bson_error_t *error) {
   bson_t *opts = BCON_NEW("ordered", BCON_BOOL(ordered));
   bson_t reply;
-  bool ok = mongoc_collection_insert_many(coll, (const bson_t **)docs, (size_t)n, opts, &reply,
-                                          error);
+  bool ok =
+      mongoc_collection_insert_many(coll, (const bson_t **)docs, (size_t)n, opts, &reply, error);
   *outcome = (InsertOutcome){0};
   bson_iter_t it, errs;
-  if (bson_iter_init_find(&it, &reply, "insertedCount")) outcome->inserted = bson_iter_as_int64(&it);
+  if (bson_iter_init_find(&it, &reply, "insertedCount"))
+    outcome->inserted = bson_iter_as_int64(&it);
   bool has_write_errors = bson_iter_init_find(&it, &reply, "writeErrors") &&
                           BSON_ITER_HOLDS_ARRAY(&it) && bson_iter_recurse(&it, &errs);
   while (has_write_errors && bson_iter_next(&errs)) {

@@ -35,37 +35,83 @@ static bool ParseNumber(const char *text, double min, double *out) {
 }
 
 bool ParseConfig(int argc, char **argv, Config *cfg) {
-  *cfg = (Config){.server_name = "basalt", .durability = "default", .clients = 1, .runs = 3,
-                  .seconds = 3, .warmup_seconds = 1, .rows = 1000000, .find_batch = 1000};
-  static const struct option kOptions[] = {
-      {"uri", required_argument, 0, 'u'},       {"workload", required_argument, 0, 'w'},
-      {"server", required_argument, 0, 's'},    {"server-pid", required_argument, 0, 'p'},
-      {"clients", required_argument, 0, 'c'},   {"durability", required_argument, 0, 'd'},
-      {"seconds", required_argument, 0, 'S'},   {"runs", required_argument, 0, 'r'},
-      {"warmup", required_argument, 0, 'W'},    {"rate", required_argument, 0, 'R'},
-      {"rows", required_argument, 0, 'n'},      {"find-batch", required_argument, 0, 'b'},
-      {"no-assert", no_argument, 0, 'A'},       {"csv", required_argument, 0, 'o'},
-      {0, 0, 0, 0}};
+  *cfg = (Config){.server_name = "basalt",
+                  .durability = "default",
+                  .clients = 1,
+                  .runs = 3,
+                  .seconds = 3,
+                  .warmup_seconds = 1,
+                  .rows = 1000000,
+                  .find_batch = 1000};
+  static const struct option kOptions[] = {{"uri", required_argument, 0, 'u'},
+                                           {"workload", required_argument, 0, 'w'},
+                                           {"server", required_argument, 0, 's'},
+                                           {"server-pid", required_argument, 0, 'p'},
+                                           {"clients", required_argument, 0, 'c'},
+                                           {"durability", required_argument, 0, 'd'},
+                                           {"seconds", required_argument, 0, 'S'},
+                                           {"runs", required_argument, 0, 'r'},
+                                           {"warmup", required_argument, 0, 'W'},
+                                           {"rate", required_argument, 0, 'R'},
+                                           {"rows", required_argument, 0, 'n'},
+                                           {"find-batch", required_argument, 0, 'b'},
+                                           {"no-assert", no_argument, 0, 'A'},
+                                           {"csv", required_argument, 0, 'o'},
+                                           {0, 0, 0, 0}};
   int opt;
   double v = 0;
   while ((opt = getopt_long(argc, argv, "", kOptions, NULL)) != -1) {
     bool ok = true;
     switch (opt) {
-      case 'u': cfg->uri = optarg; break;
-      case 'w': cfg->workload = optarg; break;
-      case 's': cfg->server_name = optarg; break;
-      case 'd': cfg->durability = optarg; break;
-      case 'o': cfg->csv_path = optarg; break;
-      case 'A': cfg->no_assert = true; break;
-      case 'p': ok = ParseNumber(optarg, 1, &v); cfg->server_pid = (int)v; break;
-      case 'c': ok = ParseNumber(optarg, 1, &v) && v <= 1000; cfg->clients = (int)v; break;
-      case 'r': ok = ParseNumber(optarg, 1, &v); cfg->runs = (int)v; break;
-      case 'S': ok = ParseNumber(optarg, 0.01, &cfg->seconds); break;
-      case 'W': ok = ParseNumber(optarg, 0, &cfg->warmup_seconds); break;
-      case 'R': ok = ParseNumber(optarg, 0, &cfg->rate); break;
-      case 'n': ok = ParseNumber(optarg, 1, &v); cfg->rows = (long)v; break;
-      case 'b': ok = ParseNumber(optarg, 1, &v); cfg->find_batch = (int)v; break;
-      default: ok = false;
+      case 'u':
+        cfg->uri = optarg;
+        break;
+      case 'w':
+        cfg->workload = optarg;
+        break;
+      case 's':
+        cfg->server_name = optarg;
+        break;
+      case 'd':
+        cfg->durability = optarg;
+        break;
+      case 'o':
+        cfg->csv_path = optarg;
+        break;
+      case 'A':
+        cfg->no_assert = true;
+        break;
+      case 'p':
+        ok = ParseNumber(optarg, 1, &v);
+        cfg->server_pid = (int)v;
+        break;
+      case 'c':
+        ok = ParseNumber(optarg, 1, &v) && v <= 1000;
+        cfg->clients = (int)v;
+        break;
+      case 'r':
+        ok = ParseNumber(optarg, 1, &v);
+        cfg->runs = (int)v;
+        break;
+      case 'S':
+        ok = ParseNumber(optarg, 0.01, &cfg->seconds);
+        break;
+      case 'W':
+        ok = ParseNumber(optarg, 0, &cfg->warmup_seconds);
+        break;
+      case 'R':
+        ok = ParseNumber(optarg, 0, &cfg->rate);
+        break;
+      case 'n':
+        ok = ParseNumber(optarg, 1, &v);
+        cfg->rows = (long)v;
+        break;
+      case 'b':
+        ok = ParseNumber(optarg, 1, &v);
+        cfg->find_batch = (int)v;
+        break;
+      default:
+        ok = false;
     }
     if (!ok) {
       fprintf(stderr, "loadgen: bad option or value at '%s'\n", argv[optind - 1]);

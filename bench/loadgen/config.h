@@ -14,12 +14,12 @@ typedef struct {
   int server_pid;           // for CPU and memory figures; 0 = not measured
   int clients;
   int runs;
-  double seconds;           // length of one measured run
-  double warmup_seconds;    // discarded run before the measured ones; 0 = none
-  double rate;              // open loop: total ops/s over all clients; 0 = closed loop
-  long rows;                // documents in bench.users
-  int find_batch;           // batchSize of the streaming find
-  bool no_assert;           // the null server stores nothing: skip data assertions
+  double seconds;         // length of one measured run
+  double warmup_seconds;  // discarded run before the measured ones; 0 = none
+  double rate;            // open loop: total ops/s over all clients; 0 = closed loop
+  long rows;              // documents in bench.users
+  int find_batch;         // batchSize of the streaming find
+  bool no_assert;         // the null server stores nothing: skip data assertions
 } Config;
 
 // Parses argv into *cfg; prints usage and returns false on bad input.

@@ -30,7 +30,8 @@ static bool AssertionsHeld(const Metrics *m) {
 static void PrintRun(const Config *cfg, int run_no, const Metrics *m) {
   fprintf(stderr, "  %s %s c=%d %s run %d:", cfg->server_name, cfg->workload, cfg->clients,
           cfg->durability, run_no);
-  for (int i = 0; i < m->count; i++) fprintf(stderr, " %s=%.1f", m->items[i].name, m->items[i].value);
+  for (int i = 0; i < m->count; i++)
+    fprintf(stderr, " %s=%.1f", m->items[i].name, m->items[i].value);
   fputc('\n', stderr);
 }
 

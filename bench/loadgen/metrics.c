@@ -87,8 +87,8 @@ int EmitCombined(const Config *cfg, const Metrics *runs, int nruns) {
   int clients = cfg->clients;
   for (int i = 0; i < runs[0].count; i++) {
     const Metric *m = &runs[0].items[i];
-    fprintf(out, "%s,%s,%d,%s,%s,%.2f\n", cfg->server_name, cfg->workload, clients,
-            cfg->durability, m->name, Combined(runs, nruns, m->name, m->combine));
+    fprintf(out, "%s,%s,%d,%s,%s,%.2f\n", cfg->server_name, cfg->workload, clients, cfg->durability,
+            m->name, Combined(runs, nruns, m->name, m->combine));
   }
   if (out != stdout) fclose(out);
   return 0;

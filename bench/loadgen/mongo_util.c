@@ -20,8 +20,7 @@ mongoc_client_pool_t *OpenPool(const Config *cfg, int clients) {
   return pool;
 }
 
-mongoc_collection_t *GetCollection(mongoc_client_t *client, const Config *cfg,
-                                   const char *name) {
+mongoc_collection_t *GetCollection(mongoc_client_t *client, const Config *cfg, const char *name) {
   mongoc_collection_t *coll = mongoc_client_get_collection(client, BENCH_DB, name);
   if (IsJournaled(cfg)) {
     mongoc_write_concern_t *wc = mongoc_write_concern_new();
@@ -38,8 +37,8 @@ bool ResetWithUniqueEmail(mongoc_client_t *client, const char *name, bson_error_
   bool ok = mongoc_collection_drop(coll, error) || error->code == kNamespaceNotFound;
   mongoc_collection_destroy(coll);
   if (!ok) return false;
-  bson_t *cmd = BCON_NEW("createIndexes", BCON_UTF8(name), "indexes", "[", "{", "key", "{",
-                         "email", BCON_INT32(1), "}", "name", BCON_UTF8("email_1"), "unique",
+  bson_t *cmd = BCON_NEW("createIndexes", BCON_UTF8(name), "indexes", "[", "{", "key", "{", "email",
+                         BCON_INT32(1), "}", "name", BCON_UTF8("email_1"), "unique",
                          BCON_BOOL(true), "}", "]");
   mongoc_database_t *db = mongoc_client_get_database(client, BENCH_DB);
   ok = mongoc_database_write_command_with_opts(db, cmd, NULL, NULL, error);
@@ -97,7 +96,6 @@ uint64_t Scramble(uint64_t x) {
 
 void NoteError(ErrorLog *log, const char *what, const bson_error_t *error) {
   if (log->count++ == 0) {
-    snprintf(log->first, sizeof log->first, "%s: %s (code %u)", what, error->message,
-             error->code);
+    snprintf(log->first, sizeof log->first, "%s: %s (code %u)", what, error->message, error->code);
   }
 }

@@ -17,8 +17,7 @@ mongoc_client_pool_t *OpenPool(const Config *cfg, int clients);
 
 // BENCH_DB.<name> with j:true attached when the run's durability asks for it (w:1 is the
 // server's default, so "default" sends no writeConcern at all).
-mongoc_collection_t *GetCollection(mongoc_client_t *client, const Config *cfg,
-                                   const char *name);
+mongoc_collection_t *GetCollection(mongoc_client_t *client, const Config *cfg, const char *name);
 
 // Drops BENCH_DB.<name> (a missing collection is fine) and creates the unique index
 // {email: 1} on it, as an application does before its users arrive.

@@ -122,8 +122,8 @@ bool RunRace(const Config *cfg, mongoc_client_pool_t *pool, double seconds, Metr
     Check(&t, docs == 1, "upsert race left %ld documents", docs);
     Check(&t, r.succeeded + r.duplicates == n, "upsert race: %ld succeeded + %ld 11000 != %d",
           (long)r.succeeded, (long)r.duplicates, n);
-    Check(&t, counter == r.succeeded, "upsert race: counter %ld but %ld upserts succeeded",
-          counter, (long)r.succeeded);
+    Check(&t, counter == r.succeeded, "upsert race: counter %ld but %ld upserts succeeded", counter,
+          (long)r.succeeded);
     ok = r.others == 0;
   }
   atomic_store(&r.stop, true);

@@ -12,8 +12,8 @@ enum { kStreamedDocs = 100000, kTopK = 10 };
 
 typedef struct {
   long docs, bytes;
-  int64_t sum_n;         // $group: the counts add up to the collection
-  bool sorted_desc;      // topk: scores come out in order
+  int64_t sum_n;     // $group: the counts add up to the collection
+  bool sorted_desc;  // topk: scores come out in order
   int64_t last_score;
 } Drained;
 
@@ -94,8 +94,8 @@ static bool RunAggregate(const Config *cfg, mongoc_client_pool_t *pool, double s
     RssSampler sampler;
     RssSamplerStart(&sampler, cfg->server_pid);
     Lap lap = LapStart(&t);
-    mongoc_cursor_t *cursor = mongoc_collection_aggregate(coll, MONGOC_QUERY_NONE, pipeline,
-                                                          opts, NULL);
+    mongoc_cursor_t *cursor =
+        mongoc_collection_aggregate(coll, MONGOC_QUERY_NONE, pipeline, opts, NULL);
     Drained got;
     ok = Drain(cursor, &got);
     mongoc_cursor_destroy(cursor);
@@ -104,8 +104,8 @@ static bool RunAggregate(const Config *cfg, mongoc_client_pool_t *pool, double s
     if (sampled > rss_max) rss_max = sampled;
     if (is_group) {
       long groups = total < kGroups ? total : kGroups;
-      Check(&t, got.docs >= groups, "$group returned %ld groups, expected at least %ld",
-            got.docs, groups);
+      Check(&t, got.docs >= groups, "$group returned %ld groups, expected at least %ld", got.docs,
+            groups);
       Check(&t, got.sum_n == total, "$group counts add up to %ld, expected %ld", (long)got.sum_n,
             total);
     } else {
@@ -131,8 +131,8 @@ bool RunGroup(const Config *cfg, mongoc_client_pool_t *pool, double seconds, Met
 }
 
 bool RunTopK(const Config *cfg, mongoc_client_pool_t *pool, double seconds, Metrics *out) {
-  bson_t *pipeline = BCON_NEW("pipeline", "[", "{", "$sort", "{", "score", BCON_INT32(-1), "}",
-                              "}", "{", "$limit", BCON_INT32(kTopK), "}", "]");
+  bson_t *pipeline = BCON_NEW("pipeline", "[", "{", "$sort", "{", "score", BCON_INT32(-1), "}", "}",
+                              "{", "$limit", BCON_INT32(kTopK), "}", "]");
   bool ok = RunAggregate(cfg, pool, seconds, out, pipeline, false);
   bson_destroy(pipeline);
   return ok;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "explain_check.h"
 #include "proc_stats.h"
 #include "single_ops.h"
 
@@ -89,8 +90,7 @@ static void *ClientThread(void *p) {
   return NULL;
 }
 
-static bool PrepareRun(const Config *cfg, mongoc_client_pool_t *pool,
-                       const SingleOpWorkload *wl) {
+static bool PrepareRun(const Config *cfg, mongoc_client_pool_t *pool, const SingleOpWorkload *wl) {
   if (!wl->fresh_collection) return true;
   mongoc_client_t *client = mongoc_client_pool_pop(pool);
   bson_error_t error;
@@ -104,6 +104,10 @@ static bool PrepareRun(const Config *cfg, mongoc_client_pool_t *pool,
 bool RunSingleOp(const Config *cfg, mongoc_client_pool_t *pool, const SingleOpWorkload *wl,
                  double seconds, int run_no, Metrics *out) {
   if (!PrepareRun(cfg, pool, wl)) return false;
+  mongoc_client_t *checker = mongoc_client_pool_pop(pool);
+  bool plan_ok = CheckPointReadPlan(checker, cfg, out);
+  mongoc_client_pool_push(pool, checker);
+  if (!plan_ok) return false;
   static Zipf zipf;  // built once: O(rows)
   static bool zipf_ready;
   if (wl->uses_zipf && !zipf_ready) {
@@ -122,8 +126,8 @@ bool RunSingleOp(const Config *cfg, mongoc_client_pool_t *pool, const SingleOpWo
   int64_t base = 1000000000000LL + ((int64_t)(getpid() % 10000) * 1000 + run_no) * 10000000000LL;
   for (int i = 0; i < n; i++) {
     Worker *w = &s.workers[i];
-    *w = (Worker){.cfg = cfg, .index = i, .zipf = &zipf,
-                  .fresh_base = base + (int64_t)i * 100000000LL};
+    *w = (Worker){
+        .cfg = cfg, .index = i, .zipf = &zipf, .fresh_base = base + (int64_t)i * 100000000LL};
     RngSeed(&w->rng, (uint64_t)base + (uint64_t)i);
     args[i] = (ThreadArg){&s, w};
     pthread_create(&threads[i], NULL, ClientThread, &args[i]);
@@ -169,7 +173,8 @@ bool RunSingleOp(const Config *cfg, mongoc_client_pool_t *pool, const SingleOpWo
   free(threads);
   free(args);
   free(s.workers);
-  if (errors) fprintf(stderr, "loadgen: %s: %llu of %llu operations failed\n", wl->name,
-                      (unsigned long long)errors, (unsigned long long)(ops));
+  if (errors)
+    fprintf(stderr, "loadgen: %s: %llu of %llu operations failed\n", wl->name,
+            (unsigned long long)errors, (unsigned long long)(ops));
   return errors == 0;
 }

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int64_t ExistingKey(Worker *w) { return (int64_t)(RngNext(&w->rng) % (uint64_t)w->cfg->rows) + 1; }
+static int64_t ExistingKey(Worker *w) {
+  return (int64_t)(RngNext(&w->rng) % (uint64_t)w->cfg->rows) + 1;
+}
 
 static int64_t FreshKey(Worker *w) { return w->fresh_base + (int64_t)w->seq; }
 
@@ -31,8 +33,8 @@ static bool UpsertByEmail(Worker *w) {
   char email[64];
   FormatEmail(email, sizeof email, "user", key);
   bson_t *filter = BCON_NEW("email", BCON_UTF8(email));
-  bson_t *update = BCON_NEW("$set", "{", "name", BCON_UTF8("upserted"), "n",
-                            BCON_INT64((int64_t)w->seq), "}");
+  bson_t *update =
+      BCON_NEW("$set", "{", "name", BCON_UTF8("upserted"), "n", BCON_INT64((int64_t)w->seq), "}");
   bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
   bson_t reply;
   bson_error_t error;
@@ -158,14 +160,10 @@ static bool YcsbB(Worker *w) { return Ycsb(w, 95); }
 static bool YcsbC(Worker *w) { return Ycsb(w, 100); }
 
 static const SingleOpWorkload kWorkloads[] = {
-    {"W1", "w1", true, false, InsertOne},
-    {"W2", "users", false, false, UpsertByEmail},
-    {"W3", "users", false, false, FindOneAndInc},
-    {"update_id", "users", false, false, IncById},
-    {"W6_id", "users", false, false, FindById},
-    {"W6_email", "users", false, false, FindByEmail},
-    {"W7A", "users", false, true, YcsbA},
-    {"W7B", "users", false, true, YcsbB},
+    {"W1", "w1", true, false, InsertOne},         {"W2", "users", false, false, UpsertByEmail},
+    {"W3", "users", false, false, FindOneAndInc}, {"update_id", "users", false, false, IncById},
+    {"W6_id", "users", false, false, FindById},   {"W6_email", "users", false, false, FindByEmail},
+    {"W7A", "users", false, true, YcsbA},         {"W7B", "users", false, true, YcsbB},
     {"W7C", "users", false, true, YcsbC},
 };
 

@@ -17,8 +17,8 @@ typedef struct {
   int index;
   mongoc_collection_t *coll;
   Rng rng;
-  uint64_t seq;       // this thread's operations so far
-  int64_t fresh_base; // keys >= this never existed before this run (unique per thread)
+  uint64_t seq;        // this thread's operations so far
+  int64_t fresh_base;  // keys >= this never existed before this run (unique per thread)
   const Zipf *zipf;
   LatencyLog latency;
   uint64_t ops;

@@ -32,4 +32,3 @@ void AddTimerMetrics(const Timer *t, Metrics *out) {
   }
   if (!t->cfg->no_assert) AddMetric(out, "assert_ok", t->asserts_held ? 1 : 0, kMin);
 }
-

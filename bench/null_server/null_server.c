@@ -185,8 +185,10 @@ int main(int argc, char **argv) {
   int threads = CpusInMask();
   int opt;
   while ((opt = getopt(argc, argv, "p:t:")) != -1) {
-    if (opt == 'p') g_port = atoi(optarg);
-    else if (opt == 't') threads = atoi(optarg);
+    if (opt == 'p')
+      g_port = atoi(optarg);
+    else if (opt == 't')
+      threads = atoi(optarg);
     else {
       fprintf(stderr, "usage: %s [-p port] [-t threads]\n", argv[0]);
       return 2;
