@@ -118,6 +118,20 @@ def achieved(ops, target):
     return f"{num(ops)} (overloaded)"
 
 
+def point_read_table(r):
+    """Issue 4: median point-read latency beside the null server's round trip."""
+    rows = []
+    for wl in ("W6_id", "W6_email"):
+        for clients, d in r.keys(wl, "p50_us"):
+            g = lambda s, m: r.get(s, wl, clients, d, m)  # noqa: E731
+            keys, docs = g("basalt", "explain_keys_examined"), g("basalt", "explain_docs_examined")
+            rows.append([wl, clients, num(g("basalt", "p50_us")), num(g("null", "p50_us")),
+                         ratio(g("basalt", "p50_us"), g("null", "p50_us")),
+                         "–" if keys is None else f"{keys:.0f} / {docs:.0f}"])
+    return table(["workload", "clients", "Basalt p50 µs", "null p50 µs (round trip)",
+                  "Basalt/null", "keys / docs examined (explain)"], rows)
+
+
 def open_loop_table(r):
     rows = []
     for wl in SINGLE_OP:
@@ -310,6 +324,8 @@ def main(out_dir):
     md += ["", "## Targets", "",
            table(["target", "measured", "verdict"], target_rows(r)),
            "", "## Single-document operations, closed loop", "", single_op_table(r),
+           "", f"## Point reads among {num(float(env.get('rows', 0)))} documents (issue 4)", "",
+           point_read_table(r),
            "", "## Open-loop (fixed-rate) latency", "",
            "Latency is measured from each operation's scheduled start (Poisson arrivals), so "
            "queueing behind a slow reply counts.", "", open_loop_table(r),

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Starting and stopping the servers under test, and pinning them to CPUs.
-# Sets SERVER_PID and SERVER_PORT; SERVER_TMP holds a server's data directory.
+# Sets SERVER_PID, SERVER_PORT and SERVER_CPUS (the server's own CPU list, restored after a
+# pinned run); SERVER_TMP holds basaltd's data directory.
 
 SERVER_PID=""
 SERVER_TMP=""
@@ -21,7 +22,8 @@ free_port() {
 wait_for_port() {
   local port=$1 pid=$2 tries=0
   until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || die "server (pid $pid) exited before listening; see $RESULTS_DIR/*.log"
+    kill -0 "$pid" 2>/dev/null ||
+      die "server (pid $pid) exited before listening; see $RESULTS_DIR/*.log"
     tries=$((tries + 1))
     ((tries < 200)) || die "nothing listens on port $port after 20 s"
     sleep 0.1
@@ -45,6 +47,7 @@ start_server() {
   *) die "unknown server '$1'" ;;
   esac
   wait_for_port "$SERVER_PORT" "$SERVER_PID"
+  # shellcheck disable=SC2034  # read by run.sh
   SERVER_CPUS=$(taskset -p -c "$SERVER_PID" | sed 's/.*: //')
   log "$1 listening on 127.0.0.1:$SERVER_PORT (pid $SERVER_PID)"
 }
