@@ -316,6 +316,14 @@ Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* 
     ctx->temp_dir = engine_options.db_path + "/_tmp";
   }
   ctx->deadline = req.deadline;
+  ctx->current_operations = [service = &op.service] {
+    std::vector<Bson> rows;
+    for (const auto& active : service->operations.Snapshot()) {
+      rows.emplace_back();
+      AppendCurrentOpDocument(*active, service->host, rows.back().get());
+    }
+    return rows;
+  };
   if (!bson_empty(req.hint.get())) ctx->hint = std::make_shared<const Bson>(std::move(req.hint));
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())

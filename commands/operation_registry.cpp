@@ -35,6 +35,8 @@ OpTypeAndNs ClassifyCommand(std::string_view name, const std::string& db, const 
     std::string coll = StringField(body, "collection");
     return {"getmore", coll.empty() ? db + ".$cmd" : db + "." + coll};
   }
+  // {aggregate: 1} runs on the database: mongod names it <db>.$cmd.aggregate.
+  if (name == "aggregate" && first.empty()) return {"command", db + ".$cmd.aggregate"};
   std::string ns = first.empty() ? db + ".$cmd" : db + "." + first;
   if (name == "find") return {"query", ns};
   if (name == "insert") return {"insert", ns};

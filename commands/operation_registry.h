@@ -34,7 +34,8 @@ struct ActiveOperation {
 
 // mongod's op type and namespace for a command: find is a "query" on db.coll,
 // getMore a "getmore" on db.<collection>, write commands their own types, the
-// rest "command" on db.coll when the command names a collection, else db.$cmd.
+// rest "command" on db.coll when the command names a collection, else db.$cmd
+// ({aggregate: 1}: db.$cmd.aggregate).
 struct OpTypeAndNs {
   std::string op;
   std::string ns;

@@ -66,7 +66,7 @@ TEST_CASE("commands are classified with mongod's op types and namespaces") {
            Row{"update", R"({"update": "users"})", "update", "app.users"},
            Row{"delete", R"({"delete": "users"})", "remove", "app.users"},
            Row{"aggregate", R"({"aggregate": "users"})", "command", "app.users"},
-           Row{"aggregate", R"({"aggregate": 1})", "command", "app.$cmd"},
+           Row{"aggregate", R"({"aggregate": 1})", "command", "app.$cmd.aggregate"},
            Row{"ping", R"({"ping": 1})", "command", "app.$cmd"},
        }) {
     Bson body = FromJson(row.body);
