@@ -270,3 +270,39 @@ test('without --metricsPort nothing else listens', async () => {
     await server.stop();
   }
 });
+
+test('conf/basalt.conf starts a server as is and with every commented option enabled', async () => {
+  const sample = fs.readFileSync(path.join(__dirname, '../../conf/basalt.conf'), 'utf8');
+  const dir = tempDir();
+  const metricsPort = await freePort();
+  // Uncomment "# key: value" lines, keeping the indentation they would have.
+  const everything = sample.split('\n')
+    .map((line) => line.replace(/^(\s*)# ( *)(\w+:.*)$/, '$1$2$3'))
+    .join('\n')
+    .replace('port: 9216', `port: ${metricsPort}`);
+  assert.notEqual(everything, sample);
+  const files = { plain: sample, full: everything };
+  for (const [name, text] of Object.entries(files)) {
+    const conf = path.join(dir, `${name}.conf`);
+    fs.writeFileSync(conf, text);
+    // The sample's relative paths are overridden by flags, which win over the file.
+    const server = await startServer(['--config', conf, '--logpath', path.join(dir, `${name}.log`),
+      '--pidfilepath', path.join(dir, `${name}.pid`)]);
+    const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000 });
+    try {
+      const { parsed } = await client.db('admin').command({ getCmdLineOpts: 1 });
+      assert.equal(parsed.config, conf);
+      assert.equal(parsed.operationProfiling.slowOpThresholdMs, 100);
+      if (name === 'full') {
+        assert.equal(parsed.systemLog.component.command.verbosity, 2);
+        assert.equal(parsed.systemLog.logRotate, 'rename');
+        assert.equal(parsed.net.metrics.port, metricsPort);
+        assert.equal((await httpRequest(metricsPort, 'GET', '/metrics')).status, 200);
+      }
+    } finally {
+      await client.close();
+      assert.equal((await server.stop()).code, 0, `${name}: clean exit`);
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
