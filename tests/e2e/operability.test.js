@@ -306,3 +306,21 @@ test('conf/basalt.conf starts a server as is and with every commented option ena
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('every option --help lists is documented in docs/configuration.md and conf/basalt.conf', () => {
+  const { spawnSync } = require('node:child_process');
+  const help = spawnSync(BASALTD, ['--help'], { encoding: 'utf8' }).stdout;
+  const docs = fs.readFileSync(path.join(__dirname, '../../docs/configuration.md'), 'utf8');
+  const sample = fs.readFileSync(path.join(__dirname, '../../conf/basalt.conf'), 'utf8');
+  const options = [...help.matchAll(/^ {2}(-\S+).*\[([\w.]+), \$(BASALT_\w+)\]$/gm)];
+  assert.ok(options.length >= 18, `help lists the options:\n${help}`);
+  for (const [, flag, yamlPath, env] of options) {
+    if (flag === '-h') continue;
+    assert.ok(docs.includes('`' + yamlPath + '`'), `docs name ${yamlPath}`);
+    assert.ok(docs.includes('`' + env + '`'), `docs name ${env}`);
+    assert.ok(docs.includes(flag), `docs name ${flag}`);
+    assert.ok(sample.includes(flag), `the sample config names ${flag}`);
+    const key = yamlPath.split('.').pop();
+    assert.ok(sample.includes(`${key}:`), `the sample config shows ${yamlPath}`);
+  }
+});
