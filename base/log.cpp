@@ -29,15 +29,27 @@ Options out_options;  // guarded by out_mutex
 std::atomic<int> global_verbosity{0};
 
 // mongod's log components, as this log names them; each may have its own verbosity.
-constexpr std::array<std::string_view, 13> kComponents = {
-    "ACCESS", "COMMAND", "CONTROL",  "FTDC",    "GEO", "INDEX", "NETWORK",
-    "QUERY",  "REPL",    "SHARDING", "STORAGE", "TXN", "WRITE"};
+// mongod's log components, as this log names them (the second name is
+// mongod's, used in systemLog.component and logComponentVerbosity).
+constexpr std::array<ComponentName, 13> kComponents = {{{"ACCESS", "accessControl"},
+                                                        {"COMMAND", "command"},
+                                                        {"CONTROL", "control"},
+                                                        {"FTDC", "ftdc"},
+                                                        {"GEO", "geo"},
+                                                        {"INDEX", "index"},
+                                                        {"NETWORK", "network"},
+                                                        {"QUERY", "query"},
+                                                        {"REPL", "replication"},
+                                                        {"SHARDING", "sharding"},
+                                                        {"STORAGE", "storage"},
+                                                        {"TXN", "transaction"},
+                                                        {"WRITE", "write"}}};
 // Stored plus one, so that the zero every atomic starts with means "inherit".
 std::array<std::atomic<int>, kComponents.size()> component_verbosity_plus_one{};
 
 int ComponentIndex(std::string_view component) {
   for (size_t i = 0; i < kComponents.size(); ++i) {
-    if (kComponents[i] == component) return static_cast<int>(i);
+    if (kComponents[i].log == component) return static_cast<int>(i);
   }
   return -1;
 }
@@ -214,6 +226,11 @@ bool Quiet() { return quiet; }
 void SetVerbosity(int level) { global_verbosity.store(level); }
 int Verbosity() { return global_verbosity.load(); }
 
+const std::vector<ComponentName>& Components() {
+  static const std::vector<ComponentName> all(kComponents.begin(), kComponents.end());
+  return all;
+}
+
 void SetComponentVerbosity(std::string_view component, int level) {
   int index = ComponentIndex(component);
   if (index >= 0) component_verbosity_plus_one[index].store(level + 1);
@@ -222,6 +239,17 @@ void SetComponentVerbosity(std::string_view component, int level) {
 int ComponentVerbosity(std::string_view component) {
   int index = ComponentIndex(component);
   return index >= 0 ? component_verbosity_plus_one[index].load() - 1 : -1;
+}
+
+void AppendComponentVerbosity(bson_t* out) {
+  BSON_APPEND_INT32(out, "verbosity", Verbosity());
+  for (const ComponentName& component : kComponents) {
+    bson_t sub;
+    bson_append_document_begin(out, component.mongod.data(),
+                               static_cast<int>(component.mongod.size()), &sub);
+    BSON_APPEND_INT32(&sub, "verbosity", ComponentVerbosity(component.log));
+    bson_append_document_end(out, &sub);
+  }
 }
 
 bool ShouldLogDebug(std::string_view component, int level) {

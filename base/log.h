@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -49,10 +50,22 @@ bool Quiet();
 // Global verbosity (mongod's logLevel / systemLog.verbosity), 0..5.
 void SetVerbosity(int level);
 int Verbosity();
+// A log component: the name this log writes ("COMMAND") and mongod's name for
+// it in configuration and logComponentVerbosity ("command").
+struct ComponentName {
+  std::string_view log;
+  std::string_view mongod;
+};
+const std::vector<ComponentName>& Components();
+
 // Per-component verbosity (systemLog.component.<name>.verbosity); -1 inherits the global one.
 // Component names are the log's upper-case ones ("COMMAND", "NETWORK", ...).
 void SetComponentVerbosity(std::string_view component, int level);
 int ComponentVerbosity(std::string_view component);
+// Appends getParameter's logComponentVerbosity document:
+// {verbosity: <global>, accessControl: {verbosity: <level or -1>}, command: {...}, ...}.
+void AppendComponentVerbosity(bson_t* out);
+
 // Whether a debug line of `level` (1..5) for `component` would be written.
 bool ShouldLogDebug(std::string_view component, int level);
 

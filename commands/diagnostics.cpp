@@ -202,6 +202,13 @@ const std::vector<Parameter>& Parameters() {
        }},
       {"internalDocumentSourceGroupMaxMemoryBytes",
        [](bson_t* d, const char* k) { BSON_APPEND_INT64(d, k, 104857600); }},
+      {"logComponentVerbosity",
+       [](bson_t* d, const char* k) {
+         bson_t sub;
+         BSON_APPEND_DOCUMENT_BEGIN(d, k, &sub);
+         log::AppendComponentVerbosity(&sub);
+         bson_append_document_end(d, &sub);
+       }},
       {"logLevel", [](bson_t* d, const char* k) { BSON_APPEND_INT32(d, k, log::Verbosity()); }},
       {"maxBSONDepth", [](bson_t* d, const char* k) { BSON_APPEND_INT32(d, k, 200); }},
       {"quiet", [](bson_t* d, const char* k) { BSON_APPEND_BOOL(d, k, false); }},

@@ -1,5 +1,6 @@
 // Commands that operate the running server: currentOp and killOp (over the
-// operation registry), logRotate, and setParameter for the log verbosity.
+// operation registry), logRotate, and setParameter for the log verbosity
+// (logLevel, logComponentVerbosity).
 #include <cmath>
 
 #include "base/log.h"
@@ -84,7 +85,66 @@ Status RunLogRotate(OperationContext&, const CommandInvocation& cmd, bson_t*) {
   return log::Rotate();
 }
 
-// setParameter: logLevel is settable at runtime; the reply carries its old value as `was`.
+StatusWith<int> VerbosityValue(const bson_iter_t* it, const std::string& name, int min) {
+  if (!BSON_ITER_HOLDS_NUMBER(it)) {
+    return Status(ErrorCodes::TypeMismatch, "Invalid value for " + name + ": expected a number");
+  }
+  double level = bson_iter_as_double(it);
+  if (std::trunc(level) != level || level < min || level > log::kMaxVerbosity) {
+    return Status(ErrorCodes::BadValue, "Invalid value for " + name + ": must be an integer from " +
+                                            std::to_string(min) + " to 5");
+  }
+  return static_cast<int>(level);
+}
+
+// logComponentVerbosity: {verbosity: N, <component>: {verbosity: N}, ...}, as
+// mongosh's db.setLogLevel(level, component) sends it. Validated whole before any change.
+Status SetComponentVerbosity(const bson_iter_t* value) {
+  if (!BSON_ITER_HOLDS_DOCUMENT(value)) {
+    return Status(ErrorCodes::TypeMismatch,
+                  "Invalid value for logComponentVerbosity: expected an "
+                  "object");
+  }
+  std::vector<std::pair<std::string, int>> changes;  // log component ("" = global), level
+  bson_iter_t field;
+  bson_iter_recurse(value, &field);
+  while (bson_iter_next(&field)) {
+    std::string key(KeyOf(&field));
+    if (key == "verbosity") {
+      auto level = VerbosityValue(&field, "logComponentVerbosity.verbosity", 0);
+      if (!level.ok()) return level.status();
+      changes.emplace_back("", level.value());
+      continue;
+    }
+    const log::ComponentName* component = nullptr;
+    for (const auto& c : log::Components()) {
+      if (c.mongod == key) component = &c;
+    }
+    if (!component) {
+      return Status(ErrorCodes::BadValue, "Invalid component name logComponentVerbosity." + key);
+    }
+    bson_iter_t level_it;
+    if (!BSON_ITER_HOLDS_DOCUMENT(&field) || !bson_iter_recurse(&field, &level_it) ||
+        !bson_iter_find(&level_it, "verbosity")) {
+      return Status(ErrorCodes::BadValue,
+                    "Invalid value for logComponentVerbosity." + key + ": expected {verbosity: N}");
+    }
+    auto level = VerbosityValue(&level_it, "logComponentVerbosity." + key + ".verbosity", -1);
+    if (!level.ok()) return level.status();
+    changes.emplace_back(std::string(component->log), level.value());
+  }
+  for (const auto& [component, level] : changes) {
+    if (component.empty()) {
+      log::SetVerbosity(level);
+    } else {
+      log::SetComponentVerbosity(component, level);
+    }
+  }
+  return Status::OK();
+}
+
+// setParameter: logLevel and logComponentVerbosity are settable at runtime;
+// the reply carries the old value as `was`.
 Status RunSetParameter(OperationContext&, const CommandInvocation& cmd, bson_t* reply) {
   bson_iter_t it;
   bson_iter_init(&it, cmd.body);
@@ -93,22 +153,24 @@ Status RunSetParameter(OperationContext&, const CommandInvocation& cmd, bson_t* 
   while (bson_iter_next(&it)) {
     std::string_view key = KeyOf(&it);
     if (IsGenericArgument(key)) continue;
+    if (key == "logComponentVerbosity") {
+      bson_t was;
+      BSON_APPEND_DOCUMENT_BEGIN(reply, "was", &was);
+      log::AppendComponentVerbosity(&was);
+      bson_append_document_end(reply, &was);
+      if (Status s = SetComponentVerbosity(&it); !s.ok()) return s;
+      found = true;
+      continue;
+    }
     if (key != "logLevel") {
       return Status(ErrorCodes::InvalidOptions, "attempted to set unrecognized parameter [" +
                                                     std::string(key) +
                                                     "], use help:true to see options ");
     }
-    if (!BSON_ITER_HOLDS_NUMBER(&it)) {
-      return Status(ErrorCodes::TypeMismatch, "Invalid value for logLevel: expected a number");
-    }
-    double level = bson_iter_as_double(&it);
-    if (std::trunc(level) != level || level < 0 || level > log::kMaxVerbosity) {
-      return Status(ErrorCodes::BadValue,
-                    "Invalid value for logLevel: must be an integer from 0 "
-                    "to 5");
-    }
+    auto level = VerbosityValue(&it, "logLevel", 0);
+    if (!level.ok()) return level.status();
     BSON_APPEND_INT32(reply, "was", log::Verbosity());
-    log::SetVerbosity(static_cast<int>(level));
+    log::SetVerbosity(level.value());
     found = true;
   }
   if (!found) {

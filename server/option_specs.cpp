@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <sstream>
 
+#include "base/log.h"
+
 namespace basalt::server {
 namespace {
 
@@ -54,21 +56,9 @@ Status SetBool(bool* field, const std::string& name, const std::string& v) {
 // systemLog.component.<name>.verbosity for each of mongod's component names
 // this server logs under, mapped to the log's upper-case component.
 void AddComponentVerbositySpecs(std::vector<OptionSpec>* specs) {
-  static const std::vector<std::pair<std::string, std::string>> components = {
-      {"accessControl", "ACCESS"},
-      {"command", "COMMAND"},
-      {"control", "CONTROL"},
-      {"ftdc", "FTDC"},
-      {"geo", "GEO"},
-      {"index", "INDEX"},
-      {"network", "NETWORK"},
-      {"query", "QUERY"},
-      {"replication", "REPL"},
-      {"sharding", "SHARDING"},
-      {"storage", "STORAGE"},
-      {"transaction", "TXN"},
-      {"write", "WRITE"}};
-  for (const auto& [yaml_name, log_name] : components) {
+  for (const log::ComponentName& component : log::Components()) {
+    std::string yaml_name(component.mongod);
+    std::string log_name(component.log);
     std::string path = "systemLog.component." + yaml_name + ".verbosity";
     specs->push_back({{},
                       path,

@@ -11,7 +11,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { MongoClient } = require('mongodb');
-const { BASALTD, startServer, freePort } = require('./lib/server');
+const { BASALTD, startServer, freePort, mongosh } = require('./lib/server');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -161,6 +161,15 @@ test('-vv writes D2 debug lines; setParameter logLevel changes the level at runt
     assert.ok(!readJsonLines(logFile).some((l) => l.s.startsWith('D') && l.attr &&
       l.attr.commandArgs && l.attr.commandArgs.comment === 'marker-two'));
     await assert.rejects(admin.command({ setParameter: 1, logLevel: 9 }), { code: 2 });
+
+    // mongosh's db.setLogLevel(level, component) and db.getLogComponents().
+    const shell = mongosh(server.uri,
+      "db.setLogLevel(2, 'command'); print(JSON.stringify(db.getLogComponents().command))");
+    assert.equal(shell.status, 0, shell.stderr);
+    assert.equal(shell.stdout.trim().split('\n').pop(), '{"verbosity":2}');
+    await client.db('t').command({ ping: 1, comment: 'marker-three' });
+    await waitFor(() => readJsonLines(logFile).some((l) => l.s === 'D2' && l.attr &&
+      l.attr.commandArgs && l.attr.commandArgs.comment === 'marker-three'), 'a D2 line for the component');
   } finally {
     await client.close();
     await server.stop();

@@ -147,6 +147,34 @@ TEST_CASE("setParameter logLevel changes the verbosity getParameter reports") {
   log::SetVerbosity(0);
 }
 
+TEST_CASE("setParameter logComponentVerbosity sets per-component levels, all or nothing") {
+  Fixture f;
+  log::SetVerbosity(0);
+  Bson reply = f.Run(
+      R"({"setParameter": 1, "logComponentVerbosity": {"command": {"verbosity": 3}}, "$db": "admin"})");
+  CHECK(Contains(reply, R"("was" : { "verbosity" : 0, "accessControl" : { "verbosity" : -1 })"));
+  CHECK(log::ComponentVerbosity("COMMAND") == 3);
+  CHECK(log::ShouldLogDebug("COMMAND", 3));
+  CHECK_FALSE(log::ShouldLogDebug("QUERY", 1));
+  CHECK(Contains(f.Run(R"({"getParameter": 1, "logComponentVerbosity": 1, "$db": "admin"})"),
+                 R"("command" : { "verbosity" : 3 })"));
+  // A bad entry changes nothing, even the good ones before it.
+  Bson bad = f.Run(
+      R"({"setParameter": 1, "logComponentVerbosity": {"verbosity": 1, "nope": {"verbosity": 1}},)"
+      R"( "$db": "admin"})");
+  CHECK(Contains(bad, R"("errmsg" : "Invalid component name logComponentVerbosity.nope")"));
+  CHECK(log::Verbosity() == 0);
+  CHECK(
+      Contains(f.Run(R"({"setParameter": 1, "logComponentVerbosity": {"query": {"verbosity": 6}},)"
+                     R"( "$db": "admin"})"),
+               R"("code" : 2)"));
+  CHECK(Contains(f.Run(R"({"setParameter": 1, "logComponentVerbosity": 1, "$db": "admin"})"),
+                 R"("code" : 14)"));
+  f.Run(
+      R"({"setParameter": 1, "logComponentVerbosity": {"command": {"verbosity": -1}}, "$db": "admin"})");
+  CHECK(log::ComponentVerbosity("COMMAND") == -1);
+}
+
 TEST_CASE("logRotate without a log file succeeds; a bad log type fails") {
   Fixture f;
   CHECK(f.Run(R"({"logRotate": 1, "$db": "admin"})").ToJson() == R"({ "ok" : 1.0 })");
