@@ -81,7 +81,6 @@ Status RunTracked(OperationContext& op, const CommandInvocation& invocation,
   active->command = Bson::Copy(invocation.body);
   active->client_metadata = Bson::Copy(op.connection.client_metadata.get());
   active->started = std::chrono::steady_clock::now();
-  active->started_wall = std::chrono::system_clock::now();
   op.service.operations.Add(active);
   Status status;
   {

@@ -28,7 +28,6 @@ struct ActiveOperation {
   Bson command;
   Bson client_metadata;  // empty when the client sent none
   std::chrono::steady_clock::time_point started;
-  std::chrono::system_clock::time_point started_wall;
   std::atomic<bool> killed{false};
 };
 

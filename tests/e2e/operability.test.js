@@ -140,6 +140,32 @@ test('currentOp shows a running aggregation with its opid; killOp stops it with 
   }
 });
 
+test('killOp stops a find scanning a collection (the find executor\'s check)', async () => {
+  const server = await startServer();
+  const worker = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000 });
+  const admin = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    const coll = worker.db('t').collection('re');
+    // A backtracking regex makes each document take milliseconds: seconds for the scan.
+    await coll.insertMany(Array.from({ length: 600 }, (_, i) => ({ i, s: `${'x'.repeat(18)}a` })));
+    const settled = coll.find({ s: { $regex: '^(x+x+)+$' } }).toArray()
+      .then(() => ({ ok: true }), (error) => ({ error }));
+    const op = await waitFor(async () => (await admin.db('admin').command({
+      currentOp: 1, op: 'query', ns: 't.re',
+    })).inprog[0], 'the find in currentOp');
+    assert.deepEqual(op.command.filter, { s: { $regex: '^(x+x+)+$' } });
+    await admin.db('admin').command({ killOp: 1, op: op.opid });
+    const outcome = await settled;
+    assert.ok(outcome.error, 'the find failed');
+    assert.equal(outcome.error.code, 11601);
+    assert.match(outcome.error.message, /operation was interrupted$/);
+  } finally {
+    await worker.close();
+    await admin.close();
+    await server.stop();
+  }
+});
+
 test('-vv writes D2 debug lines; setParameter logLevel changes the level at runtime', async () => {
   const dir = tempDir();
   const logFile = path.join(dir, 'basalt.log');
