@@ -359,3 +359,23 @@ test('every option --help lists is documented in docs/configuration.md and conf/
     assert.ok(sample.includes(`${key}:`), `the sample config shows ${yamlPath}`);
   }
 });
+
+test('bad values for the new options stop start-up with exit code 2, naming the option', () => {
+  const { spawnSync } = require('node:child_process');
+  const cases = [
+    [['--metricsPort', '70000'], /Bad value for option net\.metrics\.port: must be between 0 and 65535/],
+    [['--logRotate', 'sideways'], /Bad value for option systemLog\.logRotate: must be rename or reopen/],
+    [['--logRotate', 'reopen', '--logpath', '/tmp/never.log'],
+      /systemLog\.logRotate: reopen requires systemLog\.path and systemLog\.logAppend: true/],
+    [['-vvvvvv'], /Bad value for option systemLog\.verbosity: must be between 0 and 5/],
+  ];
+  for (const [args, message] of cases) {
+    const result = spawnSync(BASALTD, args, { encoding: 'utf8', timeout: 10000 });
+    assert.equal(result.status, 2, args.join(' '));
+    assert.match(result.stderr, message);
+  }
+  const env = spawnSync(BASALTD, [], { encoding: 'utf8', timeout: 10000,
+    env: { ...process.env, BASALT_METRICS_PORT: 'none' } });
+  assert.equal(env.status, 2);
+  assert.match(env.stderr, /net\.metrics\.port: 'none' is not a number \(from BASALT_METRICS_PORT\)/);
+});
