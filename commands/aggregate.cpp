@@ -319,6 +319,14 @@ Status RunAggregate(OperationContext& op, const CommandInvocation& cmd, bson_t* 
     ctx->temp_dir = engine_options.db_path + "/_tmp";
   }
   ctx->deadline = req.deadline;
+  ctx->current_operations = [service = &op.service] {
+    std::vector<Bson> rows;
+    for (const auto& active : service->operations.Snapshot()) {
+      rows.emplace_back();
+      AppendCurrentOpDocument(*active, service->host, rows.back().get());
+    }
+    return rows;
+  };
   if (!bson_empty(req.hint.get())) ctx->hint = std::make_shared<const Bson>(std::move(req.hint));
   // The command's `let`, each variable evaluated once, and $$NOW.
   auto variables = query::CommandVariables::Make(req.let.get(), query::CurrentTimeMillis());

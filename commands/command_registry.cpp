@@ -31,6 +31,7 @@ std::vector<const CommandDefinition*> CommandRegistry::All() const {
 void RegisterAllCommands(CommandRegistry* registry) {
   RegisterHandshakeCommands(registry);
   RegisterDiagnosticCommands(registry);
+  RegisterOperationCommands(registry);
   RegisterSessionCommands(registry);
   RegisterDatabaseCommands(registry);
   RegisterWriteCommands(registry);

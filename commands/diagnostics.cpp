@@ -1,6 +1,6 @@
 // Commands that describe the server: ping, buildInfo, serverStatus, hostInfo,
 // getParameter, getCmdLineOpts, getLog, listCommands, whatsmyuri,
-// connectionStatus, currentOp. Shapes follow mongod 7.0's replies.
+// connectionStatus. Shapes follow mongod 7.0's replies.
 #include <sys/sysinfo.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "base/log.h"
 #include "commands/command.h"
 #include "commands/families.h"
 #include "commands/server_version.h"
@@ -201,7 +202,14 @@ const std::vector<Parameter>& Parameters() {
        }},
       {"internalDocumentSourceGroupMaxMemoryBytes",
        [](bson_t* d, const char* k) { BSON_APPEND_INT64(d, k, 104857600); }},
-      {"logLevel", [](bson_t* d, const char* k) { BSON_APPEND_INT32(d, k, 0); }},
+      {"logComponentVerbosity",
+       [](bson_t* d, const char* k) {
+         bson_t sub;
+         BSON_APPEND_DOCUMENT_BEGIN(d, k, &sub);
+         log::AppendComponentVerbosity(&sub);
+         bson_append_document_end(d, &sub);
+       }},
+      {"logLevel", [](bson_t* d, const char* k) { BSON_APPEND_INT32(d, k, log::Verbosity()); }},
       {"maxBSONDepth", [](bson_t* d, const char* k) { BSON_APPEND_INT32(d, k, 200); }},
       {"quiet", [](bson_t* d, const char* k) { BSON_APPEND_BOOL(d, k, false); }},
       {"transactionLifetimeLimitSeconds",
@@ -286,15 +294,6 @@ Status RunConnectionStatus(OperationContext&, const CommandInvocation& cmd, bson
   return Status::OK();
 }
 
-Status RunCurrentOp(OperationContext&, const CommandInvocation&, bson_t* reply) {
-  // Commands run to completion on the thread that read them and are not yet
-  // tracked individually, so no operation is reported as in progress.
-  bson_t inprog;
-  BSON_APPEND_ARRAY_BEGIN(reply, "inprog", &inprog);
-  bson_append_array_end(reply, &inprog);
-  return Status::OK();
-}
-
 // shutdown: mongod accepts it only from the machine itself (without auth),
 // answers nothing, and stops as on SIGTERM.
 Status RunShutdown(OperationContext& op, const CommandInvocation&, bson_t*) {
@@ -344,10 +343,6 @@ void RegisterDiagnosticCommands(CommandRegistry* registry) {
                       .run = RunConnectionStatus,
                       .help = "Returns connection-specific information such as logged-in users and "
                               "their roles"});
-  registry->Register({.name = "currentOp",
-                      .run = RunCurrentOp,
-                      .help = "in-progress operations",
-                      .admin_only = true});
   registry->Register({.name = "listCommands",
                       .run =
                           [registry](OperationContext&, const CommandInvocation&, bson_t* reply) {

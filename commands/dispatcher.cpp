@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include "base/interrupt.h"
 #include "base/log.h"
 #include "commands/command_util.h"
 
@@ -66,6 +67,32 @@ void LogIfSlow(OperationContext& op, const CommandInvocation& invocation, const 
   log::Info("COMMAND", 51803, "conn" + std::to_string(op.connection.id), "Slow query", attr.get());
 }
 
+namespace {
+
+// Runs the command registered in currentOp's table, interruptible by killOp.
+Status RunTracked(OperationContext& op, const CommandInvocation& invocation,
+                  const CommandDefinition& def, bson_t* reply) {
+  auto active = std::make_shared<ActiveOperation>();
+  active->connection_id = op.connection.id;
+  active->client = op.connection.remote;
+  OpTypeAndNs kind = ClassifyCommand(invocation.name, invocation.db, invocation.body);
+  active->op = std::move(kind.op);
+  active->ns = std::move(kind.ns);
+  active->command = Bson::Copy(invocation.body);
+  active->client_metadata = Bson::Copy(op.connection.client_metadata.get());
+  active->started = std::chrono::steady_clock::now();
+  op.service.operations.Add(active);
+  Status status;
+  {
+    InterruptScope interruptible(&active->killed);
+    status = def.run(op, invocation, reply);
+  }
+  op.service.operations.Remove(active->opid);
+  return status;
+}
+
+}  // namespace
+
 Bson Dispatcher::Run(OperationContext& op, const CommandInvocation& invocation) const {
   const CommandDefinition* def = registry_.Find(invocation.name);
   if (!def) {
@@ -77,9 +104,18 @@ Bson Dispatcher::Run(OperationContext& op, const CommandInvocation& invocation) 
     return ErrorReply(Status(ErrorCodes::Unauthorized,
                              def->name + " may only be run against the admin database."));
   }
+  if (log::ShouldLogDebug("COMMAND", 2)) {
+    Bson attr;
+    AppendUtf8(attr.get(), "db", invocation.db);
+    AppendUtf8(attr.get(), "client", op.connection.remote);
+    BSON_APPEND_DOCUMENT(attr.get(), "commandArgs", invocation.body);
+    log::Debug(2, "COMMAND", 21965, "conn" + std::to_string(op.connection.id),
+               "About to run the command", attr.get());
+  }
   Bson reply;
   auto started = std::chrono::steady_clock::now();
-  Status status = def->run(op, invocation, reply.get());
+  Status status = RunTracked(op, invocation, *def, reply.get());
+  op.service.latencies.Record(def->name, std::chrono::steady_clock::now() - started);
   LogIfSlow(op, invocation, status, started);
   if (!status.ok()) return ErrorReply(status);
   BSON_APPEND_DOUBLE(reply.get(), "ok", 1.0);

@@ -8,6 +8,7 @@ class CommandRegistry;
 
 void RegisterHandshakeCommands(CommandRegistry* registry);      // handshake.cpp
 void RegisterDiagnosticCommands(CommandRegistry* registry);     // diagnostics.cpp
+void RegisterOperationCommands(CommandRegistry* registry);      // operations.cpp
 void RegisterSessionCommands(CommandRegistry* registry);        // sessions.cpp
 void RegisterDatabaseCommands(CommandRegistry* registry);       // databases.cpp
 void RegisterWriteCommands(CommandRegistry* registry);          // write_commands.cpp

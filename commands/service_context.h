@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "base/bson.h"
+#include "commands/command_metrics.h"
 #include "commands/cursor_manager.h"
+#include "commands/operation_registry.h"
 #include "protocol/compression.h"
 #include "storage/engine.h"
 
@@ -80,6 +82,10 @@ struct ServiceContext {
   storage::Engine* engine = nullptr;
 
   CursorManager cursors;
+  // Commands in progress (currentOp, killOp).
+  OperationRegistry operations;
+  // Command latencies for the metrics endpoint.
+  CommandLatencies latencies;
 
   OpCounters opcounters;
   ConnectionCounters connections;

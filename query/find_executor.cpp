@@ -1,5 +1,6 @@
 #include "query/find_executor.h"
 
+#include "base/interrupt.h"
 #include "storage/key_string.h"
 
 namespace basalt::query {
@@ -19,10 +20,11 @@ FindExecutor::FindExecutor(std::shared_ptr<storage::Collection> collection, Find
       options_(std::move(options)) {}
 
 Status FindExecutor::CheckDeadline() {
-  // The clock is read every few documents: cheap enough, and prompt enough.
-  if (!options_.deadline || ++since_deadline_check_ < 64) return Status::OK();
+  // The clock (and killOp's flag) is read every few documents: cheap enough, and prompt enough.
+  if (++since_deadline_check_ < 64) return Status::OK();
   since_deadline_check_ = 0;
-  if (std::chrono::steady_clock::now() > *options_.deadline) {
+  if (Status s = CheckForInterrupt(); !s.ok()) return s;
+  if (options_.deadline && std::chrono::steady_clock::now() > *options_.deadline) {
     return Status(ErrorCodes::MaxTimeMSExpired, "operation exceeded time limit");
   }
   return Status::OK();

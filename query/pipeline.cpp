@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "base/interrupt.h"
 #include "query/pipeline_stages.h"
 
 namespace basalt::query {
@@ -46,9 +47,12 @@ class DeadlineStream : public DocumentStream {
   DeadlineStream(std::unique_ptr<DocumentStream> source, PipelineContext& ctx)
       : source_(std::move(source)), ctx_(ctx) {}
   StatusWith<bool> Next(Bson* out) override {
-    if (ctx_.deadline && (++count_ & 15) == 0 &&
-        std::chrono::steady_clock::now() > *ctx_.deadline) {
-      return Status(ErrorCodes::MaxTimeMSExpired, "operation exceeded time limit");
+    if ((++count_ & 15) == 0) {
+      // killOp is polled here too, for the same reason.
+      if (Status s = CheckForInterrupt(); !s.ok()) return s;
+      if (ctx_.deadline && std::chrono::steady_clock::now() > *ctx_.deadline) {
+        return Status(ErrorCodes::MaxTimeMSExpired, "operation exceeded time limit");
+      }
     }
     return source_->Next(out);
   }

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,6 +102,8 @@ struct PipelineContext {
   // Nesting: $facet and $lookup sub-pipelines may not hold some stages.
   bool in_facet = false;
   bool in_lookup = false;
+  // The rows of $currentOp (the commands in progress), supplied by the command layer.
+  std::function<std::vector<Bson>()> current_operations;
 };
 
 // One parsed stage.

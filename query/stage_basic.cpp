@@ -300,7 +300,7 @@ StatusWith<StagePtr> ParseDocuments(const bson_iter_t* arg, PipelineContext& ctx
   return StagePtr(std::make_shared<DocumentsSpec>(std::move(e.value())));
 }
 
-// $currentOp and $listLocalSessions: sources with nothing to report yet.
+// $listLocalSessions: a source with nothing to report yet.
 class EmptySourceSpec : public StageSpec {
  public:
   explicit EmptySourceSpec(std::string_view name) : name_(name) {}
@@ -315,6 +315,19 @@ class EmptySourceSpec : public StageSpec {
   std::string_view name_;
 };
 
+// $currentOp: the command layer's operations in progress, when it supplies them.
+class CurrentOpSpec : public StageSpec {
+ public:
+  std::string_view name() const override { return "$currentOp"; }
+  bool IsSource() const override { return true; }
+  StatusWith<std::unique_ptr<DocumentStream>> Instantiate(std::unique_ptr<DocumentStream>,
+                                                          PipelineContext& ctx) const override {
+    std::vector<Bson> rows;
+    if (ctx.current_operations) rows = ctx.current_operations();
+    return std::unique_ptr<DocumentStream>(std::make_unique<VectorStream>(std::move(rows)));
+  }
+};
+
 StatusWith<StagePtr> ParseCurrentOp(const bson_iter_t* arg, PipelineContext& ctx) {
   if (!BSON_ITER_HOLDS_DOCUMENT(arg)) {
     return Status(
@@ -325,7 +338,7 @@ StatusWith<StagePtr> ParseCurrentOp(const bson_iter_t* arg, PipelineContext& ctx
     return Status(ErrorCodes::InvalidNamespace,
                   "$currentOp must be run against the 'admin' database with {aggregate: 1}");
   }
-  return StagePtr(std::make_shared<EmptySourceSpec>("$currentOp"));
+  return StagePtr(std::make_shared<CurrentOpSpec>());
 }
 
 StatusWith<StagePtr> ParseListLocalSessions(const bson_iter_t* arg, PipelineContext&) {

@@ -81,7 +81,7 @@ StatusWith<std::unique_ptr<storage::Engine>> OpenStorage(const server::ServerOpt
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
-  auto parsed = server::ParseOptions(args);
+  auto parsed = server::ParseOptions(args, server::ProcessEnvironment());
   if (!parsed.ok()) {
     std::cerr << parsed.status().reason() << "\n"
               << "try '" << args[0] << " --help' for more information\n";
@@ -95,6 +95,12 @@ int main(int argc, char** argv) {
   log_options.path = options.log_path;
   log_options.append = options.log_append;
   log_options.quiet = options.quiet;
+  log_options.rotate_mode =
+      options.log_rotate == "reopen" ? log::RotateMode::kReopen : log::RotateMode::kRename;
+  log::SetVerbosity(options.verbosity);
+  for (const auto& [component, level] : options.component_verbosity) {
+    log::SetComponentVerbosity(component, level);
+  }
   if (std::string err = log::Setup(log_options); !err.empty()) {
     std::cerr << "Cannot open log file " << options.log_path << ": " << err << "\n";
     return kExitBadOptions;

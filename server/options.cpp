@@ -1,5 +1,6 @@
 #include "server/options.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
@@ -10,226 +11,12 @@
 #include <variant>
 
 #include "commands/server_version.h"
+#include "server/option_specs.h"
 
 namespace basalt::server {
 namespace {
 
-enum class Kind { kInt, kString, kFlag };
-
-// One option, reachable both as a command-line flag and at a YAML path.
-struct OptionSpec {
-  std::vector<std::string> flags;  // "--port"; empty when config-file only
-  std::string yaml_path;           // "net.port"
-  Kind kind;
-  std::string help;
-  std::function<Status(const std::string& value, ServerOptions*)> apply;
-};
-
 using ParsedValue = std::variant<int64_t, std::string, bool>;
-
-Status BadValue(const std::string& name, const std::string& why) {
-  return Status(ErrorCodes::BadValue, "Bad value for option " + name + ": " + why);
-}
-
-StatusWith<int> ParseInt(const std::string& name, const std::string& text, int min, int max) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    return BadValue(name, "'" + text + "' is not a number");
-  }
-  if (value < min || value > max) {
-    return BadValue(name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-  }
-  return value;
-}
-
-StatusWith<bool> ParseBool(const std::string& name, const std::string& text) {
-  if (text == "true" || text == "1") return true;
-  if (text == "false" || text == "0") return false;
-  return BadValue(name, "'" + text + "' is not true or false");
-}
-
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    size_t b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
-    if (b != std::string::npos) items.push_back(item.substr(b, e - b + 1));
-  }
-  return items;
-}
-
-Status SetInt(int* field, const std::string& name, const std::string& v, int min, int max) {
-  auto parsed = ParseInt(name, v, min, max);
-  if (!parsed.ok()) return parsed.status();
-  *field = parsed.value();
-  return Status::OK();
-}
-
-Status SetBool(bool* field, const std::string& name, const std::string& v) {
-  auto parsed = ParseBool(name, v);
-  if (!parsed.ok()) return parsed.status();
-  *field = parsed.value();
-  return Status::OK();
-}
-
-const std::vector<OptionSpec>& Specs() {
-  static const std::vector<OptionSpec> specs = {
-      {{"--port"},
-       "net.port",
-       Kind::kInt,
-       "port to listen on (default 27017)",
-       [](const std::string& v, ServerOptions* o) {
-         return SetInt(&o->port, "net.port", v, 0, 65535);
-       }},
-      {{"--bind_ip"},
-       "net.bindIp",
-       Kind::kString,
-       "comma separated addresses to listen on (default 127.0.0.1)",
-       [](const std::string& v, ServerOptions* o) {
-         o->bind_ip = SplitList(v);
-         if (o->bind_ip.empty()) return BadValue("net.bindIp", "no address given");
-         return Status::OK();
-       }},
-      {{"--bind_ip_all"},
-       "net.bindIpAll",
-       Kind::kFlag,
-       "listen on all IPv4 addresses",
-       [](const std::string& v, ServerOptions* o) {
-         return SetBool(&o->bind_ip_all, "net.bindIpAll", v);
-       }},
-      {{"--maxConns"},
-       "net.maxIncomingConnections",
-       Kind::kInt,
-       "maximum number of simultaneous connections",
-       [](const std::string& v, ServerOptions* o) {
-         return SetInt(&o->max_incoming_connections, "net.maxIncomingConnections", v, 1, 1000000);
-       }},
-      {{"--networkMessageCompressors"},
-       "net.compression.compressors",
-       Kind::kString,
-       "comma separated compressors: snappy, zstd, zlib, or 'disabled'",
-       [](const std::string& v, ServerOptions* o) {
-         auto parsed = protocol::ParseCompressorList(v);
-         if (!parsed.ok()) return parsed.status();
-         o->compressors = std::move(parsed.value());
-         return Status::OK();
-       }},
-      {{"--ioThreads"},
-       "net.ioThreads",
-       Kind::kInt,
-       "threads serving connections (default: one per core)",
-       [](const std::string& v, ServerOptions* o) {
-         return SetInt(&o->io_threads, "net.ioThreads", v, 1, 1024);
-       }},
-      {{"--dbpath"},
-       "storage.dbPath",
-       Kind::kString,
-       "directory for data files (default /data/db)",
-       [](const std::string& v, ServerOptions* o) {
-         if (v.empty()) return BadValue("storage.dbPath", "empty path");
-         o->dbpath = v;
-         return Status::OK();
-       }},
-      {{"--storageEngine"},
-       "storage.engine",
-       Kind::kString,
-       "rocksdb (durable, default) or inMemory",
-       [](const std::string& v, ServerOptions* o) {
-         // wiredTiger is accepted so that existing mongod configurations start unchanged.
-         if (v == "wiredTiger" || v == "rocksdb") {
-           o->storage_engine = "rocksdb";
-         } else if (v == "inMemory") {
-           o->storage_engine = "inMemory";
-         } else {
-           return BadValue("storage.engine", "unknown storage engine '" + v + "'");
-         }
-         return Status::OK();
-       }},
-      {{"--journalCommitInterval"},
-       "storage.journal.commitIntervalMs",
-       Kind::kInt,
-       "milliseconds between journal syncs (1-500, default 100)",
-       [](const std::string& v, ServerOptions* o) {
-         return SetInt(&o->journal_commit_interval_ms, "storage.journal.commitIntervalMs", v, 1,
-                       500);
-       }},
-      {{"--logpath"},
-       "systemLog.path",
-       Kind::kString,
-       "log file to send write to instead of stdout",
-       [](const std::string& v, ServerOptions* o) {
-         o->log_path = v;
-         return Status::OK();
-       }},
-      {{},
-       "systemLog.destination",
-       Kind::kString,
-       "file (with systemLog.path); syslog is not supported",
-       [](const std::string& v, ServerOptions*) {
-         if (v != "file") return BadValue("systemLog.destination", "only 'file' is supported");
-         return Status::OK();
-       }},
-      {{"--logappend"},
-       "systemLog.logAppend",
-       Kind::kFlag,
-       "append to the log file instead of replacing it",
-       [](const std::string& v, ServerOptions* o) {
-         return SetBool(&o->log_append, "systemLog.logAppend", v);
-       }},
-      {{"--quiet"},
-       "systemLog.quiet",
-       Kind::kFlag,
-       "quieter output",
-       [](const std::string& v, ServerOptions* o) {
-         return SetBool(&o->quiet, "systemLog.quiet", v);
-       }},
-      {{"--slowms"},
-       "operationProfiling.slowOpThresholdMs",
-       Kind::kInt,
-       "log operations slower than this many milliseconds (default 100)",
-       [](const std::string& v, ServerOptions* o) {
-         return SetInt(&o->slow_op_threshold_ms, "operationProfiling.slowOpThresholdMs", v, 0,
-                       INT32_MAX);
-       }},
-      {{"--pidfilepath"},
-       "processManagement.pidFilePath",
-       Kind::kString,
-       "file to write the server's process id to",
-       [](const std::string& v, ServerOptions* o) {
-         o->pid_file_path = v;
-         return Status::OK();
-       }},
-      {{"--logFormat"},
-       "systemLog.logFormat",
-       Kind::kString,
-       "text (default) or json",
-       [](const std::string& v, ServerOptions* o) {
-         if (v != "text" && v != "json")
-           return BadValue("systemLog.logFormat", "must be text or json");
-         o->log_format = v;
-         return Status::OK();
-       }},
-  };
-  return specs;
-}
-
-const OptionSpec* FindByFlag(const std::string& flag) {
-  for (const auto& spec : Specs()) {
-    for (const auto& f : spec.flags) {
-      if (f == flag) return &spec;
-    }
-  }
-  return nullptr;
-}
-
-const OptionSpec* FindByPath(const std::string& path) {
-  for (const auto& spec : Specs()) {
-    if (spec.yaml_path == path) return &spec;
-  }
-  return nullptr;
-}
 
 // Records explicitly set options for getCmdLineOpts, nested by path component.
 class ParsedRecorder {
@@ -359,25 +146,74 @@ Status ApplyConfigYaml(const std::string& yaml_text, ServerOptions* options) {
 
 std::string HelpText() {
   std::ostringstream out;
-  out << "Usage: basaltd [options]\n\nOptions:\n";
+  out << "Usage: basaltd [options]\n\n"
+         "Each option may also be set in the config file (at the path in brackets) or\n"
+         "in the environment; the command line wins over the environment, which wins\n"
+         "over the config file.\n\nOptions:\n";
   out << "  -h [ --help ]                     show this usage information\n";
   out << "  --version                         show version information\n";
-  out << "  -f [ --config ] arg               configuration file (YAML, mongod.conf layout)\n";
+  out << "  -f [ --config ] arg               configuration file (YAML, mongod.conf layout)"
+         "  [$BASALT_CONFIG]\n";
+  out << "  -v [ --verbose ]                  more verbose log output (-vv ... -vvvvv for more)"
+         "  [systemLog.verbosity, $BASALT_VERBOSITY]\n";
   for (const auto& spec : Specs()) {
     if (spec.flags.empty()) continue;
     std::string left = "  " + spec.flags[0] + (spec.kind == Kind::kFlag ? "" : " arg");
     left.resize(std::max<size_t>(left.size() + 1, 36), ' ');
-    out << left << spec.help << "  [" << spec.yaml_path << "]\n";
+    out << left << spec.help << "  [" << spec.yaml_path << ", $" << EnvName(spec) << "]\n";
   }
   return out.str();
 }
 
-StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args) {
+namespace {
+
+// -v ... -vvvvv and --verbose[=vvv]: mongod's short spelling of systemLog.verbosity.
+// Returns the level, or -1 when `arg` is not a verbosity flag.
+int VerbosityFlag(const std::string& arg, const std::string& inline_value) {
+  if (arg == "--verbose") {
+    if (inline_value.empty()) return 1;
+    if (inline_value.find_first_not_of('v') != std::string::npos) return -1;
+    return static_cast<int>(inline_value.size());
+  }
+  if (arg.size() < 2 || arg[0] != '-' || arg.find_first_not_of('v', 1) != std::string::npos) {
+    return -1;
+  }
+  return static_cast<int>(arg.size() - 1);
+}
+
+// Checks between options, once every source has been applied.
+Status CheckCombinations(const ServerOptions& o) {
+  if (o.log_rotate == "reopen" && (o.log_path.empty() || !o.log_append)) {
+    return BadValue("systemLog.logRotate",
+                    "reopen requires systemLog.path and systemLog.logAppend: true");
+  }
+  if (o.metrics_port > 0 && o.metrics_port == o.port) {
+    return BadValue("net.metrics.port", "must differ from net.port");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Environment ProcessEnvironment() {
+  Environment env;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string text = *entry;
+    if (text.rfind("BASALT_", 0) != 0) continue;
+    size_t eq = text.find('=');
+    if (eq == std::string::npos) continue;
+    env.emplace_back(text.substr(0, eq), text.substr(eq + 1));
+  }
+  return env;
+}
+
+StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args, const Environment& env) {
   ParseResult result;
   ParsedRecorder recorder;
-  // (flag spec, value) in command-line order; applied after the config file so
-  // that flags override it, as with mongod.
+  // (flag spec, value) in command-line order; applied after the environment and
+  // the config file so that flags override both, as with mongod's config file.
   std::vector<std::pair<const OptionSpec*, std::string>> flags;
+  const OptionSpec* verbosity_spec = FindByPath("systemLog.verbosity");
   for (size_t i = 1; i < args.size(); ++i) {
     std::string arg = args[i];
     std::string value;
@@ -398,6 +234,10 @@ StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args) {
       result.outcome = ParseOutcome::kPrintedVersion;
       return result;
     }
+    if (int level = VerbosityFlag(arg, value); level >= 0) {
+      flags.emplace_back(verbosity_spec, std::to_string(level));
+      continue;
+    }
     auto needs_value = [&]() -> StatusWith<std::string> {
       if (has_inline_value) return value;
       if (i + 1 >= args.size()) {
@@ -411,7 +251,6 @@ StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args) {
       auto path = needs_value();
       if (!path.ok()) return path.status();
       result.options.config_path = path.value();
-      recorder.Set("config", path.value());
       continue;
     }
     const OptionSpec* spec = FindByFlag(arg);
@@ -427,7 +266,26 @@ StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args) {
     if (!v.ok()) return v.status();
     flags.emplace_back(spec, v.value());
   }
+  // The environment: BASALT_CONFIG names the config file unless --config did;
+  // every other BASALT_* variable must name an option (a typo is an error, not ignored).
+  std::vector<std::pair<const OptionSpec*, std::string>> env_values;
+  for (const auto& [name, value] : env) {
+    if (name == "BASALT_CONFIG") {
+      if (result.options.config_path.empty()) result.options.config_path = value;
+      continue;
+    }
+    const OptionSpec* spec = nullptr;
+    for (const auto& candidate : Specs()) {
+      if (EnvName(candidate) == name) spec = &candidate;
+    }
+    if (!spec) {
+      return Status(ErrorCodes::BadValue,
+                    "Error parsing environment: unrecognised variable " + name);
+    }
+    env_values.emplace_back(spec, value);
+  }
   if (!result.options.config_path.empty()) {
+    recorder.Set("config", result.options.config_path);
     std::ifstream in(result.options.config_path);
     if (!in) {
       return Status(ErrorCodes::BadValue, "Error reading config file: No such file or directory: " +
@@ -437,9 +295,14 @@ StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args) {
     text << in.rdbuf();
     if (Status s = ApplyYaml(text.str(), &result.options, &recorder); !s.ok()) return s;
   }
+  for (const auto& [spec, value] : env_values) {
+    Status s = ApplyOne(*spec, value, &result.options, &recorder);
+    if (!s.ok()) return Status(s.code(), s.reason() + " (from " + EnvName(*spec) + ")");
+  }
   for (const auto& [spec, value] : flags) {
     if (Status s = ApplyOne(*spec, value, &result.options, &recorder); !s.ok()) return s;
   }
+  if (Status s = CheckCombinations(result.options); !s.ok()) return s;
   result.options.parsed = recorder.Build();
   return result;
 }

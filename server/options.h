@@ -29,6 +29,12 @@ struct ServerOptions {
   bool quiet = false;
   std::string log_format = "text";
   int slow_op_threshold_ms = 100;
+  std::string log_rotate = "rename";  // or "reopen" (systemLog.logRotate)
+  int verbosity = 0;                  // systemLog.verbosity, -v..-vvvvv
+  // systemLog.component.<name>.verbosity, by the log's component name ("COMMAND").
+  std::vector<std::pair<std::string, int>> component_verbosity;
+
+  int metrics_port = -1;  // net.metrics.port; -1: no metrics endpoint
 
   std::string pid_file_path;  // empty: none
 
@@ -45,8 +51,17 @@ struct ParseResult {
   ServerOptions options;
 };
 
-// Parses argv (and the --config file it names). Help and version text go to stdout.
-StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args);
+// (name, value) of the process's environment variables.
+using Environment = std::vector<std::pair<std::string, std::string>>;
+
+// Parses argv, the BASALT_* environment variables and the config file named by
+// --config (or BASALT_CONFIG). Precedence: command line, then environment, then
+// config file, then defaults. Help and version text go to stdout.
+StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args,
+                                     const Environment& env = {});
+
+// The BASALT_* variables of this process's environment.
+Environment ProcessEnvironment();
 
 // Parses the YAML text of a config file into `options`.
 Status ApplyConfigYaml(const std::string& yaml_text, ServerOptions* options);

@@ -39,9 +39,11 @@ Server::Server(const ServerOptions& options, commands::ServiceContext& service,
       service_(service),
       dispatcher_(dispatcher),
       signals_(io_, SIGINT, SIGTERM),
+      rotate_signal_(io_, SIGUSR1),
       stop_deadline_(io_),
       drain_timer_(io_),
-      cursor_reaper_(io_) {}
+      cursor_reaper_(io_),
+      metrics_(io_, service) {}
 
 Server::~Server() = default;
 
@@ -73,6 +75,7 @@ Status Server::Listen() {
     log::Info("NETWORK", 23016, "listener", "Waiting for connections", attr.get());
     acceptors_.push_back(std::move(acceptor));
   }
+  if (options_.metrics_port >= 0) return metrics_.Listen(addresses, options_.metrics_port);
   return Status::OK();
 }
 
@@ -117,9 +120,23 @@ void Server::ScheduleCursorReaper() {
   });
 }
 
+void Server::WaitForRotateSignal() {
+  rotate_signal_.async_wait([this](asio::error_code ec, int) {
+    if (ec) return;
+    if (Status s = log::Rotate(); !s.ok()) {
+      Bson attr;
+      AppendUtf8(attr.get(), "error", s.reason());
+      log::Warning("CONTROL", 23168, "SignalHandler", "Log rotation failed", attr.get());
+    }
+    WaitForRotateSignal();
+  });
+}
+
 void Server::Run() {
   for (auto& acceptor : acceptors_) Accept(*acceptor);
+  metrics_.Start();
   ScheduleCursorReaper();
+  WaitForRotateSignal();
   signals_.async_wait([this](asio::error_code ec, int signal) {
     if (ec) return;
     Bson attr;
@@ -143,6 +160,8 @@ void Server::Stop() {
     asio::error_code ignored;
     for (auto& acceptor : acceptors_) acceptor->close(ignored);
     signals_.cancel(ignored);
+    rotate_signal_.cancel(ignored);
+    metrics_.Stop();
     cursor_reaper_.cancel();
     for (auto& session : sessions_.Snapshot()) session->RequestStop();
     // In-flight requests get a bounded time to finish; then everything is cut.

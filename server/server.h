@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "commands/dispatcher.h"
 #include "commands/service_context.h"
+#include "server/metrics_endpoint.h"
 #include "server/options.h"
 
 namespace basalt::server {
@@ -49,12 +50,15 @@ class Server {
 
   // The port actually bound (useful with --port 0).
   int BoundPort() const { return bound_port_; }
+  int MetricsPort() const { return metrics_.BoundPort(); }
 
  private:
   void Accept(asio::ip::tcp::acceptor& acceptor);
   void WaitForSessionsToClose();
   // Closes cursors idle past cursorTimeoutMillis, once a minute.
   void ScheduleCursorReaper();
+  // SIGUSR1 rotates the log, as with mongod; re-armed after each signal.
+  void WaitForRotateSignal();
 
   const ServerOptions& options_;
   commands::ServiceContext& service_;
@@ -62,10 +66,12 @@ class Server {
   asio::io_context io_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::signal_set signals_;
+  asio::signal_set rotate_signal_;
   asio::steady_timer stop_deadline_;
   asio::steady_timer drain_timer_;
   asio::steady_timer cursor_reaper_;
   SessionRegistry sessions_;
+  MetricsEndpoint metrics_;
   std::atomic<int64_t> next_connection_id_{1};
   std::atomic<bool> stopping_{false};
   int bound_port_ = 0;

@@ -179,7 +179,12 @@ test('aggregate: 1 with $documents, $currentOp and $listLocalSessions', async ()
   const reply = await db.command({ aggregate: 1, pipeline: [{ $documents: [{ x: 1 }, { x: 2 }] }, { $match: { x: 2 } }], cursor: {} });
   assert.deepEqual(reply, { cursor: { firstBatch: [{ x: 2 }], id: 0, ns: 'test.$cmd.aggregate' }, ok: 1 });
   const admin = client.db('admin');
-  assert.deepEqual(await admin.aggregate([{ $currentOp: {} }]).toArray(), []);
+  // $currentOp lists the operations in progress: at least this aggregate itself.
+  const ops = await admin.aggregate([{ $currentOp: {} }, { $match: { 'command.aggregate': 1 } }]).toArray();
+  assert.equal(ops.length, 1);
+  assert.equal(ops[0].ns, 'admin.$cmd.aggregate');
+  assert.equal(ops[0].active, true);
+  assert.equal(typeof ops[0].opid, 'number');
   assert.deepEqual(await admin.aggregate([{ $listLocalSessions: {} }]).toArray(), []);
   await rejectsWith(db.command({ aggregate: 1, pipeline: [{ $match: {} }], cursor: {} }), 73,
     "{aggregate: 1} is not valid for '$match'; a collection is required.");

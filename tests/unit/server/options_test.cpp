@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "server/option_specs.h"
+
 using namespace basalt;
 using namespace basalt::server;
 
@@ -95,4 +97,118 @@ TEST_CASE("unknown YAML keys and malformed YAML are refused by name") {
   CHECK(bad.reason().find("Error parsing YAML config file") == 0);
   Status bad_value = ApplyConfigYaml("net:\n  port: many\n", &o);
   CHECK(bad_value.reason().find("net.port") != std::string::npos);
+}
+
+TEST_CASE("-v ... -vvvvv, --verbose and systemLog.verbosity set the log verbosity") {
+  struct Row {
+    std::vector<std::string> args;
+    int level;
+  };
+  for (const Row& row : {Row{{}, 0}, Row{{"-v"}, 1}, Row{{"-vvv"}, 3}, Row{{"-vvvvv"}, 5},
+                         Row{{"--verbose"}, 1}, Row{{"--verbose=vv"}, 2}}) {
+    auto r = Parse(row.args);
+    REQUIRE(r.ok());
+    CHECK(r.value().options.verbosity == row.level);
+  }
+  auto too_many = Parse({"-vvvvvv"});
+  REQUIRE_FALSE(too_many.ok());
+  CHECK(too_many.status().reason() ==
+        "Bad value for option systemLog.verbosity: must be between 0 and 5");
+  ServerOptions o;
+  REQUIRE(ApplyConfigYaml("systemLog:\n  verbosity: 4\n  component:\n    command:\n"
+                          "      verbosity: 2\n    storage:\n      verbosity: 1\n",
+                          &o)
+              .ok());
+  CHECK(o.verbosity == 4);
+  CHECK(o.component_verbosity ==
+        std::vector<std::pair<std::string, int>>{{"COMMAND", 2}, {"STORAGE", 1}});
+  ServerOptions bad;
+  Status s = ApplyConfigYaml("systemLog:\n  component:\n    command:\n      verbosity: 7\n", &bad);
+  CHECK(s.reason() ==
+        "Bad value for option systemLog.component.command.verbosity: must be between -1 and 5");
+  CHECK(
+      ApplyConfigYaml("systemLog:\n  component:\n    nope:\n      verbosity: 1\n", &bad).reason() ==
+      "Unrecognized option: systemLog.component.nope.verbosity");
+}
+
+TEST_CASE("new options: logRotate and the metrics port are validated and named") {
+  struct Row {
+    std::vector<std::string> args;
+    std::string error;  // empty: accepted
+  };
+  for (const Row& row : {
+           Row{{"--logRotate", "rename"}, ""},
+           Row{{"--logRotate", "reopen", "--logpath", "/tmp/x.log", "--logappend"}, ""},
+           Row{{"--logRotate", "sideways"},
+               "Bad value for option systemLog.logRotate: must be rename or reopen"},
+           Row{{"--logRotate", "reopen", "--logpath", "/tmp/x.log"},
+               "Bad value for option systemLog.logRotate: reopen requires systemLog.path and "
+               "systemLog.logAppend: true"},
+           Row{{"--metricsPort", "9216"}, ""},
+           Row{{"--metricsPort", "70000"},
+               "Bad value for option net.metrics.port: must be between 0 and 65535"},
+           Row{{"--metricsPort", "x"},
+               "Bad value for option net.metrics.port: 'x' is not a number"},
+           Row{{"--port", "9216", "--metricsPort", "9216"},
+               "Bad value for option net.metrics.port: must differ from net.port"},
+       }) {
+    auto r = Parse(row.args);
+    INFO(row.args[0] << " " << row.args[1]);
+    if (row.error.empty()) {
+      CHECK(r.ok());
+    } else {
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().reason() == row.error);
+    }
+  }
+  auto r = Parse({"--metricsPort", "9216", "--logRotate", "rename"});
+  REQUIRE(r.ok());
+  CHECK(r.value().options.metrics_port == 9216);
+  CHECK(
+      r.value().options.parsed.ToJson() ==
+      R"({ "net" : { "metrics" : { "port" : 9216 } }, "systemLog" : { "logRotate" : "rename" } })");
+  CHECK(Parse({}).value().options.metrics_port == -1);  // off by default
+}
+
+TEST_CASE("BASALT_* environment variables sit between the command line and the config file") {
+  auto args = std::vector<std::string>{"basaltd", "--port", "27100"};
+  Environment env = {{"BASALT_PORT", "27200"},     {"BASALT_BIND_IP", "0.0.0.0"},
+                     {"BASALT_DBPATH", "/srv/db"}, {"BASALT_MAX_CONNS", "50"},
+                     {"BASALT_VERBOSITY", "2"},    {"BASALT_BIND_IP_ALL", "true"}};
+  auto r = ParseOptions(args, env);
+  REQUIRE(r.ok());
+  const ServerOptions& o = r.value().options;
+  CHECK(o.port == 27100);  // the command line wins
+  CHECK(o.bind_ip == std::vector<std::string>{"0.0.0.0"});
+  CHECK(o.dbpath == "/srv/db");
+  CHECK(o.max_incoming_connections == 50);
+  CHECK(o.verbosity == 2);
+  CHECK(o.bind_ip_all);
+
+  auto typo = ParseOptions({"basaltd"}, {{"BASALT_PROT", "1"}});
+  REQUIRE_FALSE(typo.ok());
+  CHECK(typo.status().reason() == "Error parsing environment: unrecognised variable BASALT_PROT");
+  auto bad = ParseOptions({"basaltd"}, {{"BASALT_PORT", "http"}});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().reason() ==
+        "Bad value for option net.port: 'http' is not a number (from BASALT_PORT)");
+  auto missing_config = ParseOptions({"basaltd"}, {{"BASALT_CONFIG", "/nonexistent/b.conf"}});
+  REQUIRE_FALSE(missing_config.ok());
+  CHECK(missing_config.status().reason().find("/nonexistent/b.conf") != std::string::npos);
+}
+
+TEST_CASE("environment variable names derive from the flags") {
+  struct Row {
+    const char* flag;
+    const char* env;
+  };
+  for (Row row : {Row{"--port", "BASALT_PORT"}, Row{"--bind_ip", "BASALT_BIND_IP"},
+                  Row{"--bind_ip_all", "BASALT_BIND_IP_ALL"}, Row{"--dbpath", "BASALT_DBPATH"},
+                  Row{"--maxConns", "BASALT_MAX_CONNS"},
+                  Row{"--metricsPort", "BASALT_METRICS_PORT"}, Row{"--logpath", "BASALT_LOGPATH"},
+                  Row{"--journalCommitInterval", "BASALT_JOURNAL_COMMIT_INTERVAL"}}) {
+    const OptionSpec* spec = FindByFlag(row.flag);
+    REQUIRE(spec);
+    CHECK(EnvName(*spec) == row.env);
+  }
 }
