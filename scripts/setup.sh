@@ -11,7 +11,9 @@ BUILD_PACKAGES=(
   librocksdb-dev libsnappy-dev zlib1g-dev libzstd-dev liblz4-dev libbz2-dev libssl-dev
   libpcre2-dev
 )
-TEST_PACKAGES=(nodejs npm python3 python3-pymongo python3-snappy python3-zstandard)
+# clang and its runtimes: the sanitizer and libFuzzer builds.
+TEST_PACKAGES=(nodejs npm python3 python3-pymongo python3-snappy python3-zstandard
+  clang libclang-rt-14-dev)
 
 want=("${BUILD_PACKAGES[@]}")
 [[ "${1:-}" == "--with-tests" ]] && want+=("${TEST_PACKAGES[@]}")
