@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "base/bson.h"
+#include "base/escape.h"
 
 namespace basalt::log {
 namespace {
@@ -99,38 +100,8 @@ std::string SeverityText(Severity s, int debug_level) {
   return "I";
 }
 
-// A JSON string literal (RFC 8259 escaping) of `s`.
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+// A JSON string literal of `s`.
+std::string JsonString(std::string_view s) { return "\"" + EscapeString(s) + "\""; }
 
 std::string CompactJson(const bson_t* doc) {
   size_t len = 0;

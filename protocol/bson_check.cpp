@@ -1,10 +1,12 @@
 #include "protocol/bson_check.h"
 
+
 #include <cstdio>
 #include <cstring>
 #include <vector>
 
 #include "base/bson_shell.h"
+#include "base/escape.h"
 #include "protocol/message.h"
 
 namespace basalt::protocol {
@@ -189,7 +191,7 @@ class Validator {
     ctx += elem_ == kNone ? "?" : NameAt(elem_);
     ctx += "' in object with ";
     ctx += IdString();
-    return EscapeForMessage(ctx);
+    return EscapeString(ctx);
   }
 
   std::string IdString() const {
@@ -254,46 +256,6 @@ StatusWith<uint32_t> ReadDocument(const uint8_t* data, size_t available) {
     return Status(ErrorCodes::InvalidBSON, std::string("Invalid BSON: ") + error.message);
   }
   return size;
-}
-
-std::string EscapeForMessage(std::string_view text) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kDigits[(c >> 4) & 0xF];
-          out += kDigits[c & 0xF];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 }  // namespace basalt::protocol

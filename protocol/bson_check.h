@@ -30,7 +30,5 @@ Status ValidateBson(const uint8_t* data, size_t available);
 // libbson cross-check. Returns the document's length.
 StatusWith<uint32_t> ReadDocument(const uint8_t* data, size_t available);
 
-// mongod's str::escape: quotes, backslashes and control characters escaped.
-std::string EscapeForMessage(std::string_view text);
 
 }  // namespace basalt::protocol

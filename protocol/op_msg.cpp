@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "base/escape.h"
 #include "protocol/bson_check.h"
 #include "protocol/crc32c.h"
 #include "protocol/request_parser.h"
@@ -123,7 +124,7 @@ DecodeResult RequestParser::ParseOpMsg(const MsgHeader& header, std::vector<uint
         const void* nul = std::memchr(data + pos, 0, remaining);
         if (nul == nullptr) {
           return fail(Status(ErrorCodes::Overflow, "couldn't locate terminal char (" +
-                                                       EscapeForMessage(std::string(1, '\0')) +
+                                                       EscapeString(std::string(1, '\0')) +
                                                        ") in buffer[" + std::to_string(remaining) +
                                                        "] at offset: 0"));
         }
