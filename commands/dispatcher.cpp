@@ -4,6 +4,8 @@
 #include <string>
 
 #include "base/log.h"
+#include "commands/authentication.h"
+#include "commands/authorization.h"
 #include "commands/command_util.h"
 
 namespace basalt::commands {
@@ -76,6 +78,12 @@ Bson Dispatcher::Run(OperationContext& op, const CommandInvocation& invocation) 
   if (def->admin_only && invocation.db != "admin") {
     return ErrorReply(Status(ErrorCodes::Unauthorized,
                              def->name + " may only be run against the admin database."));
+  }
+  if (op.service.auth_enabled) {
+    RefreshAuthenticatedUsers(op);
+    if (Status allowed = CheckAuthorization(op, *def, invocation); !allowed.ok()) {
+      return ErrorReply(allowed);
+    }
   }
   Bson reply;
   auto started = std::chrono::steady_clock::now();

@@ -201,6 +201,19 @@ const std::vector<OptionSpec>& Specs() {
          o->pid_file_path = v;
          return Status::OK();
        }},
+      // The command line's --auth / --noauth are the YAML's "enabled" /
+      // "disabled" (see ParseOptions), recorded as mongod records them.
+      {{},
+       "security.authorization",
+       Kind::kString,
+       "enabled or disabled: whether clients must authenticate",
+       [](const std::string& v, ServerOptions* o) {
+         if (v != "enabled" && v != "disabled") {
+           return BadValue("security.authorization", "must be enabled or disabled");
+         }
+         o->auth = v == "enabled";
+         return Status::OK();
+       }},
       {{"--logFormat"},
        "systemLog.logFormat",
        Kind::kString,
@@ -363,6 +376,8 @@ std::string HelpText() {
   out << "  -h [ --help ]                     show this usage information\n";
   out << "  --version                         show version information\n";
   out << "  -f [ --config ] arg               configuration file (YAML, mongod.conf layout)\n";
+  out << "  --auth                            run with security  [security.authorization]\n";
+  out << "  --noauth                          run without security  [security.authorization]\n";
   for (const auto& spec : Specs()) {
     if (spec.flags.empty()) continue;
     std::string left = "  " + spec.flags[0] + (spec.kind == Kind::kFlag ? "" : " arg");
@@ -412,6 +427,11 @@ StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args) {
       if (!path.ok()) return path.status();
       result.options.config_path = path.value();
       recorder.Set("config", path.value());
+      continue;
+    }
+    if (arg == "--auth" || arg == "--noauth") {
+      flags.emplace_back(FindByPath("security.authorization"),
+                         arg == "--auth" ? "enabled" : "disabled");
       continue;
     }
     const OptionSpec* spec = FindByFlag(arg);

@@ -1,0 +1,295 @@
+// saslStart / saslContinue (SCRAM-SHA-1 and SCRAM-SHA-256), logout, and the
+// authentication parts of hello. As in mongod, a client learns only
+// "Authentication failed." whatever went wrong (unknown user, bad proof,
+// malformed message); the log says why, never with the password.
+#include "commands/authentication.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "commands/authorization.h"
+#include "commands/command.h"
+#include "commands/command_util.h"
+#include "commands/families.h"
+#include "commands/scram.h"
+#include "commands/user_store.h"
+
+namespace basalt::commands {
+namespace {
+
+// mongod answers every conversation with id 1: a connection has at most one.
+constexpr int32_t kConversationId = 1;
+
+Status AuthenticationFailed() {
+  return Status(ErrorCodes::AuthenticationFailed, "Authentication failed.");
+}
+
+void LogAuthentication(OperationContext& op, bool ok, std::string_view mechanism,
+                       const UserName& user, bool speculative, const Status& error) {
+  Bson attr;
+  AppendUtf8(attr.get(), "mechanism", mechanism);
+  BSON_APPEND_BOOL(attr.get(), "speculative", speculative);
+  AppendUtf8(attr.get(), "principalName", user.user);
+  AppendUtf8(attr.get(), "authenticationDatabase", user.db);
+  AppendUtf8(attr.get(), "remote", op.connection.remote);
+  bson_t extra;
+  BSON_APPEND_DOCUMENT_BEGIN(attr.get(), "extraInfo", &extra);
+  bson_append_document_end(attr.get(), &extra);
+  std::string ctx = "conn" + std::to_string(op.connection.id);
+  if (ok) {
+    log::Info("ACCESS", 20250, ctx, "Authentication succeeded", attr.get());
+  } else {
+    AppendUtf8(attr.get(), "error", error.codeName() + ": " + error.reason());
+    log::Info("ACCESS", 20249, ctx, "Authentication failed", attr.get());
+  }
+}
+
+// The payload as drivers send it (BinData), or as a base64 string (legacy shells).
+StatusWith<std::string> PayloadArgument(const bson_t* body, std::string_view command) {
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, body, "payload")) {
+    return Status(40414, "BSON field '" + std::string(command) +
+                             ".payload' is missing but a required field");
+  }
+  if (BSON_ITER_HOLDS_BINARY(&it)) {
+    uint32_t len = 0;
+    const uint8_t* data = nullptr;
+    bson_subtype_t subtype;
+    bson_iter_binary(&it, &subtype, &len, &data);
+    return std::string(reinterpret_cast<const char*>(data), len);
+  }
+  if (BSON_ITER_HOLDS_UTF8(&it)) {
+    auto decoded = scram::Base64Decode(Utf8Of(&it));
+    if (!decoded) return Status(ErrorCodes::BadValue, "Invalid base64 payload");
+    return *decoded;
+  }
+  return Status(ErrorCodes::TypeMismatch,
+                "BSON field '" + std::string(command) + ".payload' is the wrong type '" +
+                    std::string(TypeName(bson_iter_type(&it))) + "', expected types '[string, binData']");
+}
+
+bool SkipEmptyExchange(const bson_t* body) {
+  bson_iter_t it, opt;
+  return bson_iter_init_find(&it, body, "options") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
+         bson_iter_recurse(&it, &opt) && bson_iter_find(&opt, "skipEmptyExchange") &&
+         IsTruthy(&opt);
+}
+
+void AppendStep(bson_t* reply, bool done, std::string_view payload) {
+  BSON_APPEND_INT32(reply, "conversationId", kConversationId);
+  BSON_APPEND_BOOL(reply, "done", done);
+  BSON_APPEND_BINARY(reply, "payload", BSON_SUBTYPE_BINARY,
+                     reinterpret_cast<const uint8_t*>(payload.data()),
+                     static_cast<uint32_t>(payload.size()));
+}
+
+void MarkAuthenticated(OperationContext& op, const SaslConversation& conversation) {
+  auto found = FindUser(op.service, conversation.user);
+  AuthenticatedUser user{conversation.user, {}};
+  if (found.ok() && found.value()) user.roles = found.value()->roles;
+  // mongod lets a connection be one user at a time.
+  op.connection.auth.users = {std::move(user)};
+  op.connection.auth.users_generation = op.service.users_generation.load();
+  LogAuthentication(op, true, conversation.mechanism, conversation.user, conversation.speculative,
+                    Status::OK());
+}
+
+// Starts a conversation: the body of saslStart, or of hello's speculativeAuthenticate.
+Status SaslStart(OperationContext& op, const bson_t* body, const std::string& db, bool speculative,
+                 bson_t* reply) {
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, body, "mechanism")) {
+    return Status(40414, "BSON field 'saslStart.mechanism' is missing but a required field");
+  }
+  if (!BSON_ITER_HOLDS_UTF8(&it)) {
+    return Status(ErrorCodes::TypeMismatch, "BSON field 'saslStart.mechanism' is the wrong type '" +
+                                                std::string(TypeName(bson_iter_type(&it))) +
+                                                "', expected type 'string'");
+  }
+  std::string mechanism_name(Utf8Of(&it));
+  auto mechanism = scram::ParseMechanism(mechanism_name);
+  if (!mechanism) {
+    return Status(334 /* MechanismUnavailable */,
+                  "Received authentication for mechanism " + mechanism_name +
+                      " which is not enabled");
+  }
+  op.connection.auth.conversation.reset();
+  auto payload = PayloadArgument(body, "saslStart");
+  if (!payload.ok()) return payload.status();
+  auto first = scram::ParseClientFirst(payload.value());
+  UserName user{first.ok() ? first.value().user : "", db};
+  auto fail = [&](const Status& why) {
+    LogAuthentication(op, false, mechanism_name, user, speculative, why);
+    return AuthenticationFailed();
+  };
+  if (!first.ok()) return fail(first.status());
+  auto record = FindUser(op.service, user);
+  if (!record.ok()) return fail(record.status());
+  if (!record.value()) return fail(UserNotFound(user));
+  auto creds = record.value()->credentials.find(*mechanism);
+  if (creds == record.value()->credentials.end()) {
+    return fail(Status(ErrorCodes::BadValue, "Unable to use " + mechanism_name +
+                                                 " based authentication for user without any " +
+                                                 mechanism_name + " credentials registered"));
+  }
+  auto conversation = std::make_unique<SaslConversation>();
+  conversation->mechanism = mechanism_name;
+  conversation->user = user;
+  conversation->speculative = speculative;
+  conversation->scram = std::make_shared<scram::ServerConversation>(
+      *mechanism, std::move(first.value()), creds->second);
+  AppendStep(reply, false, conversation->scram->server_first());
+  op.connection.auth.conversation = std::move(conversation);
+  return Status::OK();
+}
+
+Status RunSaslStart(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
+  return SaslStart(op, cmd.body, cmd.db, false, reply);
+}
+
+Status RunSaslContinue(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
+  auto& conversation = op.connection.auth.conversation;
+  if (!conversation) return Status(ErrorCodes::ProtocolError, "No SASL session state found");
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, cmd.body, "conversationId") || !BSON_ITER_HOLDS_NUMBER(&it) ||
+      bson_iter_as_int64(&it) != kConversationId) {
+    return Status(ErrorCodes::ProtocolError, "sasl: Mismatched conversation id");
+  }
+  auto payload = PayloadArgument(cmd.body, "saslContinue");
+  if (!payload.ok()) return payload.status();
+  if (conversation->proof_checked) {
+    // The empty exchange of clients that do not ask to skip it.
+    MarkAuthenticated(op, *conversation);
+    conversation.reset();
+    AppendStep(reply, true, "");
+    return Status::OK();
+  }
+  auto server_final = conversation->scram->HandleClientFinal(payload.value());
+  if (!server_final.ok()) {
+    LogAuthentication(op, false, conversation->mechanism, conversation->user,
+                      conversation->speculative, server_final.status());
+    conversation.reset();
+    return AuthenticationFailed();
+  }
+  if (SkipEmptyExchange(cmd.body)) {
+    MarkAuthenticated(op, *conversation);
+    conversation.reset();
+    AppendStep(reply, true, server_final.value());
+    return Status::OK();
+  }
+  conversation->proof_checked = true;
+  AppendStep(reply, false, server_final.value());
+  return Status::OK();
+}
+
+Status RunLogout(OperationContext& op, const CommandInvocation& cmd, bson_t*) {
+  auto& users = op.connection.auth.users;
+  std::erase_if(users, [&](const AuthenticatedUser& u) { return u.name.db == cmd.db; });
+  return Status::OK();
+}
+
+}  // namespace
+
+Status AppendHelloAuthFields(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
+  bson_iter_t it;
+  if (bson_iter_init_find(&it, cmd.body, "saslSupportedMechs")) {
+    if (!BSON_ITER_HOLDS_UTF8(&it)) {
+      return Status(ErrorCodes::TypeMismatch,
+                    "BSON field 'saslSupportedMechs' is the wrong type '" +
+                        std::string(TypeName(bson_iter_type(&it))) + "', expected type 'string'");
+    }
+    std::string_view full = Utf8Of(&it);
+    size_t dot = full.find('.');
+    if (dot == std::string_view::npos) {
+      return Status(ErrorCodes::BadValue,
+                    "UserName must contain a '.' separated database.user pair");
+    }
+    UserName name{std::string(full.substr(dot + 1)), std::string(full.substr(0, dot))};
+    auto user = FindUser(op.service, name);
+    if (user.ok() && user.value()) {
+      AppendStringArray(reply, "saslSupportedMechs", MechanismNames(*user.value()));
+    }
+  }
+  if (bson_iter_init_find(&it, cmd.body, "speculativeAuthenticate") &&
+      BSON_ITER_HOLDS_DOCUMENT(&it)) {
+    uint32_t len = 0;
+    const uint8_t* data = nullptr;
+    bson_iter_document(&it, &len, &data);
+    bson_t spec;
+    bson_init_static(&spec, data, len);
+    bson_iter_t db;
+    std::string auth_db = cmd.db;
+    if (bson_iter_init_find(&db, &spec, "db") && BSON_ITER_HOLDS_UTF8(&db)) {
+      auth_db = std::string(Utf8Of(&db));
+    }
+    bson_iter_t first;
+    if (bson_iter_init(&first, &spec) && bson_iter_next(&first) &&
+        KeyOf(&first) == "saslStart") {
+      Bson step;
+      if (SaslStart(op, &spec, auth_db, true, step.get()).ok()) {
+        BSON_APPEND_DOCUMENT(reply, "speculativeAuthenticate", step.get());
+      }
+    }
+  }
+  return Status::OK();
+}
+
+void RefreshAuthenticatedUsers(OperationContext& op) {
+  AuthState& auth = op.connection.auth;
+  uint64_t generation = op.service.users_generation.load();
+  if (auth.users.empty() || auth.users_generation == generation) return;
+  std::vector<AuthenticatedUser> fresh;
+  for (const auto& user : auth.users) {
+    auto record = FindUser(op.service, user.name);
+    if (record.ok() && record.value()) fresh.push_back({user.name, record.value()->roles});
+  }
+  auth.users = std::move(fresh);
+  auth.users_generation = generation;
+}
+
+void AppendAuthInfo(OperationContext& op, bool show_privileges, bson_t* reply) {
+  RefreshAuthenticatedUsers(op);
+  const AuthState& auth = op.connection.auth;
+  bson_t info, users, roles;
+  BSON_APPEND_DOCUMENT_BEGIN(reply, "authInfo", &info);
+  BSON_APPEND_ARRAY_BEGIN(&info, "authenticatedUsers", &users);
+  int u = 0, r = 0;
+  for (const auto& user : auth.users) {
+    bson_t entry;
+    std::string key = std::to_string(u++);
+    bson_append_document_begin(&users, key.c_str(), -1, &entry);
+    AppendUtf8(&entry, "user", user.name.user);
+    AppendUtf8(&entry, "db", user.name.db);
+    bson_append_document_end(&users, &entry);
+  }
+  bson_append_array_end(&info, &users);
+  BSON_APPEND_ARRAY_BEGIN(&info, "authenticatedUserRoles", &roles);
+  for (const auto& user : auth.users) {
+    for (const auto& role : user.roles) {
+      bson_t entry;
+      std::string key = std::to_string(r++);
+      bson_append_document_begin(&roles, key.c_str(), -1, &entry);
+      AppendUtf8(&entry, "role", role.role);
+      AppendUtf8(&entry, "db", role.db);
+      bson_append_document_end(&roles, &entry);
+    }
+  }
+  bson_append_array_end(&info, &roles);
+  if (show_privileges) AppendPrivileges("authenticatedUserPrivileges", PrivilegesOfConnection(auth), &info);
+  bson_append_document_end(reply, &info);
+}
+
+void RegisterAuthenticationCommands(CommandRegistry* registry) {
+  registry->Register({.name = "saslStart",
+                      .run = RunSaslStart,
+                      .help = "Begin a SASL authentication session",
+                      .allowed_on_op_query = true});
+  registry->Register({.name = "saslContinue",
+                      .run = RunSaslContinue,
+                      .help = "Continue a SASL authentication session",
+                      .allowed_on_op_query = true});
+  registry->Register(
+      {.name = "logout", .run = RunLogout, .help = "de-authenticate"});
+}
+
+}  // namespace basalt::commands
