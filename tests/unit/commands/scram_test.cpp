@@ -3,6 +3,8 @@
 // which hashes MongoDB's "user:mongo:password" digest.
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "commands/scram.h"
 
 using namespace basalt::commands::scram;
@@ -147,7 +149,9 @@ TEST_CASE("fresh credentials: mongod's salt lengths and iteration counts, never 
 }
 
 TEST_CASE("base64 round trips and rejects malformed text") {
-  for (std::string s : {"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  const std::vector<std::string> samples = {"", "a", "ab", "abc", "abcd",
+                                            std::string("\0\xff\x10", 3)};
+  for (const std::string& s : samples) {
     auto back = Base64Decode(Base64Encode(s));
     REQUIRE(back);
     CHECK(*back == s);
