@@ -182,6 +182,21 @@ Status RunSaslContinue(OperationContext& op, const CommandInvocation& cmd, bson_
   return Status::OK();
 }
 
+// {authenticate: 1, mechanism}: the pre-SASL command drivers use for
+// MONGODB-X509. Basalt has no TLS yet, so no mechanism is enabled through it.
+Status RunAuthenticate(OperationContext&, const CommandInvocation& cmd, bson_t*) {
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, cmd.body, "mechanism")) {
+    return Status(40414, "BSON field 'authenticate.mechanism' is missing but a required field");
+  }
+  if (!BSON_ITER_HOLDS_UTF8(&it)) {
+    return WrongType(cmd, "mechanism", bson_iter_type(&it), "string");
+  }
+  return Status(334 /* MechanismUnavailable */, "Received authentication for mechanism " +
+                                                    std::string(Utf8Of(&it)) +
+                                                    " which is not enabled");
+}
+
 Status RunLogout(OperationContext& op, const CommandInvocation& cmd, bson_t*) {
   auto& users = op.connection.auth.users;
   std::erase_if(users, [&](const AuthenticatedUser& u) { return u.name.db == cmd.db; });
@@ -232,6 +247,19 @@ Status AppendHelloAuthFields(OperationContext& op, const CommandInvocation& cmd,
     }
   }
   return Status::OK();
+}
+
+void NoteCommandRan(OperationContext& op, const CommandInvocation& cmd) {
+  if (cmd.db != kUsersDb) return;
+  static constexpr std::string_view kMayWriteUsers[] = {
+      "insert", "update", "delete", "findAndModify", "findandmodify", "bulkWrite", "aggregate",
+      "drop", "dropDatabase", "renameCollection"};
+  for (std::string_view name : kMayWriteUsers) {
+    if (cmd.name == name) {
+      op.service.users_generation.fetch_add(1);
+      return;
+    }
+  }
 }
 
 void RefreshAuthenticatedUsers(OperationContext& op) {
@@ -288,8 +316,11 @@ void RegisterAuthenticationCommands(CommandRegistry* registry) {
                       .run = RunSaslContinue,
                       .help = "Continue a SASL authentication session",
                       .allowed_on_op_query = true});
-  registry->Register(
-      {.name = "logout", .run = RunLogout, .help = "de-authenticate"});
+  registry->Register({.name = "authenticate",
+                      .run = RunAuthenticate,
+                      .help = "internal",
+                      .allowed_on_op_query = true});
+  registry->Register({.name = "logout", .run = RunLogout, .help = "de-authenticate"});
 }
 
 }  // namespace basalt::commands

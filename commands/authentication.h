@@ -26,4 +26,9 @@ void AppendAuthInfo(OperationContext& op, bool show_privileges, bson_t* reply);
 // invalidation does. Cheap when nothing changed.
 void RefreshAuthenticatedUsers(OperationContext& op);
 
+// After a command that may have written admin.system.users directly (CRUD
+// or catalog commands on admin), makes connections re-read their users, as
+// mongod's user cache is invalidated by any write to that collection.
+void NoteCommandRan(OperationContext& op, const CommandInvocation& cmd);
+
 }  // namespace basalt::commands

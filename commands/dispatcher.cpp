@@ -88,6 +88,7 @@ Bson Dispatcher::Run(OperationContext& op, const CommandInvocation& invocation) 
   Bson reply;
   auto started = std::chrono::steady_clock::now();
   Status status = def->run(op, invocation, reply.get());
+  NoteCommandRan(op, invocation);
   LogIfSlow(op, invocation, status, started);
   if (!status.ok()) return ErrorReply(status);
   BSON_APPEND_DOUBLE(reply.get(), "ok", 1.0);

@@ -5,8 +5,9 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { MongoClient } = require('mongodb');
+const { MongoClient, Binary } = require('mongodb');
 const { startServer, mongosh } = require('./lib/server');
+const wire = require('./lib/wire');
 
 let server;
 let anonymous;  // a connection that never authenticates
@@ -112,6 +113,19 @@ test('saslStart refuses mechanisms other than SCRAM', async () => {
   }
   await rejects(anonymous.db('admin').command({ saslContinue: 1, conversationId: 1, payload: Buffer.from('') }),
     17, 'No SASL session state found');
+  await rejects(anonymous.db('$external').command({ authenticate: 1, mechanism: 'MONGODB-X509' }),
+    334, 'Received authentication for mechanism MONGODB-X509 which is not enabled');
+});
+
+test('saslStart also runs as an OP_QUERY handshake command', async () => {
+  const payload = new Binary(Buffer.from('n,,n=admin,r=clientnonce'));
+  const reply = await wire.exchange(server.port,
+    wire.opQuery('admin.$cmd', { saslStart: 1, mechanism: 'SCRAM-SHA-256', payload }));
+  assert.equal(reply.opCode, wire.OP_REPLY);
+  assert.deepEqual(Object.keys(reply.body), ['conversationId', 'done', 'payload', 'ok']);
+  assert.equal(reply.body.conversationId, 1);
+  assert.equal(reply.body.done, false);
+  assert.match(reply.body.payload.buffer.toString(), /^r=clientnonce[A-Za-z0-9+/=]{32},s=[A-Za-z0-9+/]{38}==,i=15000$/);
 });
 
 test('readWrite on one database writes there and nowhere else', async () => {
@@ -186,6 +200,11 @@ test('updateUser changes the password; dropUser ends the user\'s access', async 
   assert.ok(await renewed.db('app').collection('docs').findOne());
   await admin.db('app').command({ dropUser: 'temp' });
   await rejects(temp.db('app').collection('docs').findOne(), 13, 'Command find requires authentication');
+  // Deleting the user's document directly also ends its access, as in mongod.
+  const direct = await createUser(admin, 'app', 'direct', 'direct-pw', ['read']);
+  assert.ok(await direct.db('app').collection('docs').findOne());
+  await admin.db('admin').collection('system.users').deleteOne({ _id: 'app.direct' });
+  await rejects(direct.db('app').collection('docs').findOne(), 13, 'Command find requires authentication');
   const dropped = await admin.db('other').command({ createUser: 'o', pwd: 'o', roles: ['read'] });
   assert.deepEqual(dropped, { ok: 1 });
   assert.deepEqual(await admin.db('other').command({ dropAllUsersFromDatabase: 1 }), { n: 1, ok: 1 });
