@@ -45,6 +45,7 @@ struct SaslConversation {
   std::shared_ptr<scram::ServerConversation> scram;
   bool proof_checked = false;  // server-final sent; only the empty exchange remains
   bool speculative = false;
+  bool skip_empty_exchange = false;  // saslStart's options.skipEmptyExchange
 };
 
 struct AuthState {

@@ -44,8 +44,14 @@ void LogAuthentication(OperationContext& op, bool ok, std::string_view mechanism
   }
 }
 
-// The payload as drivers send it (BinData), or as a base64 string (legacy shells).
-StatusWith<std::string> PayloadArgument(const bson_t* body, std::string_view command) {
+// The payload as drivers send it (BinData), or as a base64 string (legacy
+// shells), whose reply payload is then a base64 string too.
+struct Payload {
+  std::string bytes;
+  bool base64 = false;
+};
+
+StatusWith<Payload> PayloadArgument(const bson_t* body, std::string_view command) {
   bson_iter_t it;
   if (!bson_iter_init_find(&it, body, "payload")) {
     return Status(40414, "BSON field '" + std::string(command) +
@@ -56,12 +62,12 @@ StatusWith<std::string> PayloadArgument(const bson_t* body, std::string_view com
     const uint8_t* data = nullptr;
     bson_subtype_t subtype;
     bson_iter_binary(&it, &subtype, &len, &data);
-    return std::string(reinterpret_cast<const char*>(data), len);
+    return Payload{std::string(reinterpret_cast<const char*>(data), len), false};
   }
   if (BSON_ITER_HOLDS_UTF8(&it)) {
     auto decoded = scram::Base64Decode(Utf8Of(&it));
     if (!decoded) return Status(ErrorCodes::BadValue, "Invalid base64 payload");
-    return *decoded;
+    return Payload{std::move(*decoded), true};
   }
   return Status(ErrorCodes::TypeMismatch,
                 "BSON field '" + std::string(command) + ".payload' is the wrong type '" +
@@ -75,23 +81,44 @@ bool SkipEmptyExchange(const bson_t* body) {
          IsTruthy(&opt);
 }
 
-void AppendStep(bson_t* reply, bool done, std::string_view payload) {
+void AppendStep(bson_t* reply, bool done, std::string_view payload, bool base64) {
   BSON_APPEND_INT32(reply, "conversationId", kConversationId);
   BSON_APPEND_BOOL(reply, "done", done);
+  if (base64) {
+    AppendUtf8(reply, "payload", scram::Base64Encode(payload));
+    return;
+  }
   BSON_APPEND_BINARY(reply, "payload", BSON_SUBTYPE_BINARY,
                      reinterpret_cast<const uint8_t*>(payload.data()),
                      static_cast<uint32_t>(payload.size()));
 }
 
-void MarkAuthenticated(OperationContext& op, const SaslConversation& conversation) {
+// Makes the conversation's user the connection's. A connection is one user
+// for its lifetime, as in mongod 6.0+: authenticating again as the same user
+// is allowed, as another is refused.
+Status MarkAuthenticated(OperationContext& op, const SaslConversation& conversation) {
+  auto& users = op.connection.auth.users;
+  if (!users.empty() && !(users.front().name == conversation.user)) {
+    const UserName& previous = users.front().name;
+    if (previous.db == conversation.user.db) {
+      return Status(5626701,
+                    "Each client connection may only be authenticated once. Previously "
+                    "authenticated as: " + previous.Display());
+    }
+    return Status(5626702,
+                  "Client has attempted to authenticate on multiple databases.Already "
+                  "authenticated as: " + previous.Display());
+  }
   auto found = FindUser(op.service, conversation.user);
   AuthenticatedUser user{conversation.user, {}};
   if (found.ok() && found.value()) user.roles = found.value()->roles;
-  // mongod lets a connection be one user at a time.
-  op.connection.auth.users = {std::move(user)};
+  users = {std::move(user)};
   op.connection.auth.users_generation = op.service.users_generation.load();
-  LogAuthentication(op, true, conversation.mechanism, conversation.user, conversation.speculative,
-                    Status::OK());
+  if (!log::Quiet()) {
+    LogAuthentication(op, true, conversation.mechanism, conversation.user,
+                      conversation.speculative, Status::OK());
+  }
+  return Status::OK();
 }
 
 // Starts a conversation: the body of saslStart, or of hello's speculativeAuthenticate.
@@ -108,6 +135,11 @@ Status SaslStart(OperationContext& op, const bson_t* body, const std::string& db
   }
   std::string mechanism_name(Utf8Of(&it));
   auto mechanism = scram::ParseMechanism(mechanism_name);
+  if (mechanism_name == "MONGODB-X509") {
+    // Enabled in mongod, but not a SASL mechanism: it goes through `authenticate`.
+    return Status(ErrorCodes::BadValue, "Unsupported mechanism '" + mechanism_name +
+                                            "' on authentication database '" + db + "'");
+  }
   if (!mechanism) {
     return Status(334 /* MechanismUnavailable */,
                   "Received authentication for mechanism " + mechanism_name +
@@ -116,7 +148,7 @@ Status SaslStart(OperationContext& op, const bson_t* body, const std::string& db
   op.connection.auth.conversation.reset();
   auto payload = PayloadArgument(body, "saslStart");
   if (!payload.ok()) return payload.status();
-  auto first = scram::ParseClientFirst(payload.value());
+  auto first = scram::ParseClientFirst(payload.value().bytes);
   UserName user{first.ok() ? first.value().user : "", db};
   auto fail = [&](const Status& why) {
     LogAuthentication(op, false, mechanism_name, user, speculative, why);
@@ -136,9 +168,10 @@ Status SaslStart(OperationContext& op, const bson_t* body, const std::string& db
   conversation->mechanism = mechanism_name;
   conversation->user = user;
   conversation->speculative = speculative;
+  conversation->skip_empty_exchange = SkipEmptyExchange(body);
   conversation->scram = std::make_shared<scram::ServerConversation>(
       *mechanism, std::move(first.value()), creds->second);
-  AppendStep(reply, false, conversation->scram->server_first());
+  AppendStep(reply, false, conversation->scram->server_first(), payload.value().base64);
   op.connection.auth.conversation = std::move(conversation);
   return Status::OK();
 }
@@ -157,34 +190,38 @@ Status RunSaslContinue(OperationContext& op, const CommandInvocation& cmd, bson_
   }
   auto payload = PayloadArgument(cmd.body, "saslContinue");
   if (!payload.ok()) return payload.status();
+  bool base64 = payload.value().base64;
   if (conversation->proof_checked) {
     // The empty exchange of clients that do not ask to skip it.
-    MarkAuthenticated(op, *conversation);
+    Status st = MarkAuthenticated(op, *conversation);
     conversation.reset();
-    AppendStep(reply, true, "");
+    if (!st.ok()) return st;
+    AppendStep(reply, true, "", base64);
     return Status::OK();
   }
-  auto server_final = conversation->scram->HandleClientFinal(payload.value());
+  auto server_final = conversation->scram->HandleClientFinal(payload.value().bytes);
   if (!server_final.ok()) {
     LogAuthentication(op, false, conversation->mechanism, conversation->user,
                       conversation->speculative, server_final.status());
     conversation.reset();
     return AuthenticationFailed();
   }
-  if (SkipEmptyExchange(cmd.body)) {
-    MarkAuthenticated(op, *conversation);
+  if (conversation->skip_empty_exchange) {
+    Status st = MarkAuthenticated(op, *conversation);
     conversation.reset();
-    AppendStep(reply, true, server_final.value());
+    if (!st.ok()) return st;
+    AppendStep(reply, true, server_final.value(), base64);
     return Status::OK();
   }
   conversation->proof_checked = true;
-  AppendStep(reply, false, server_final.value());
+  AppendStep(reply, false, server_final.value(), base64);
   return Status::OK();
 }
 
 // {authenticate: 1, mechanism}: the pre-SASL command drivers use for
-// MONGODB-X509. Basalt has no TLS yet, so no mechanism is enabled through it.
-Status RunAuthenticate(OperationContext&, const CommandInvocation& cmd, bson_t*) {
+// MONGODB-X509, which needs a TLS client certificate. Basalt has no TLS yet,
+// so it always fails, and mongod tells clients no more than that.
+Status RunAuthenticate(OperationContext& op, const CommandInvocation& cmd, bson_t*) {
   bson_iter_t it;
   if (!bson_iter_init_find(&it, cmd.body, "mechanism")) {
     return Status(40414, "BSON field 'authenticate.mechanism' is missing but a required field");
@@ -192,9 +229,14 @@ Status RunAuthenticate(OperationContext&, const CommandInvocation& cmd, bson_t*)
   if (!BSON_ITER_HOLDS_UTF8(&it)) {
     return WrongType(cmd, "mechanism", bson_iter_type(&it), "string");
   }
-  return Status(334 /* MechanismUnavailable */, "Received authentication for mechanism " +
-                                                    std::string(Utf8Of(&it)) +
-                                                    " which is not enabled");
+  std::string mechanism(Utf8Of(&it));
+  std::string user;
+  if (bson_iter_init_find(&it, cmd.body, "user") && BSON_ITER_HOLDS_UTF8(&it)) {
+    user = Utf8Of(&it);
+  }
+  LogAuthentication(op, false, mechanism, {user, cmd.db}, false,
+                    Status(ErrorCodes::AuthenticationFailed, "No SSLPeerInfo available"));
+  return AuthenticationFailed();
 }
 
 Status RunLogout(OperationContext& op, const CommandInvocation& cmd, bson_t*) {
@@ -232,14 +274,12 @@ Status AppendHelloAuthFields(OperationContext& op, const CommandInvocation& cmd,
     bson_iter_document(&it, &len, &data);
     bson_t spec;
     bson_init_static(&spec, data, len);
-    bson_iter_t db;
-    std::string auth_db = cmd.db;
-    if (bson_iter_init_find(&db, &spec, "db") && BSON_ITER_HOLDS_UTF8(&db)) {
-      auth_db = std::string(Utf8Of(&db));
-    }
-    bson_iter_t first;
-    if (bson_iter_init(&first, &spec) && bson_iter_next(&first) &&
+    // Without a `db` mongod ignores the speculative saslStart.
+    bson_iter_t db, first;
+    if (bson_iter_init_find(&db, &spec, "db") && BSON_ITER_HOLDS_UTF8(&db) &&
+        bson_iter_init(&first, &spec) && bson_iter_next(&first) &&
         KeyOf(&first) == "saslStart") {
+      std::string auth_db(Utf8Of(&db));
       Bson step;
       if (SaslStart(op, &spec, auth_db, true, step.get()).ok()) {
         BSON_APPEND_DOCUMENT(reply, "speculativeAuthenticate", step.get());

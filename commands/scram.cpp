@@ -161,9 +161,13 @@ std::string MongoPasswordDigest(std::string_view user, std::string_view password
 }
 
 StatusWith<std::string> SaslPrep(std::string_view password) {
+  // mongod's ICU-based SASLprep fails on these with ICU's own error names.
+  if (password.empty()) {
+    return Status(50687, "Error preflighting UTF-8 conversion: U_STRING_NOT_TERMINATED_WARNING");
+  }
   for (unsigned char c : password) {
     if (c < 0x20 || c == 0x7f) {
-      return Status(ErrorCodes::BadValue, "SASLPrep: prohibited character in password");
+      return Status(50692, "Error preflighting normalization: U_STRINGPREP_PROHIBITED_ERROR");
     }
   }
   return std::string(password);

@@ -39,9 +39,10 @@ std::string RandomBytes(size_t count);
 std::string MongoPasswordDigest(std::string_view user, std::string_view password);
 
 // SASLprep (RFC 4013) for the passwords Basalt can prepare without Unicode
-// tables: ASCII passwords are returned as they are, unless they hold a control
-// character, which SASLprep prohibits (BadValue). Non-ASCII passwords pass
-// through unnormalized, so only NFKC-stable ones authenticate like mongod.
+// tables: ASCII passwords are returned as they are, unless empty (50687) or
+// holding a control character, which SASLprep prohibits (50692), with
+// mongod's messages. Non-ASCII passwords pass through unnormalized, so only
+// NFKC-stable ones authenticate as with mongod.
 StatusWith<std::string> SaslPrep(std::string_view password);
 
 // What the mechanism hashes for `password`: the MongoDB digest for SHA-1

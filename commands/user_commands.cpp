@@ -15,7 +15,9 @@ namespace {
 
 using scram::Mechanism;
 
-StatusWith<std::string> UserNameArgument(const CommandInvocation& cmd) {
+// The user named by the command field. createUser also refuses an empty name;
+// the others just find no such user.
+StatusWith<std::string> UserNameArgument(const CommandInvocation& cmd, bool creating = false) {
   bson_iter_t it;
   bson_iter_init(&it, cmd.body);
   bson_iter_next(&it);
@@ -23,7 +25,7 @@ StatusWith<std::string> UserNameArgument(const CommandInvocation& cmd) {
     return WrongType(cmd, cmd.name, bson_iter_type(&it), "string");
   }
   std::string name(Utf8Of(&it));
-  if (name.empty()) {
+  if (creating && name.empty()) {
     return Status(ErrorCodes::BadValue, "User document needs 'user' field to be non-empty");
   }
   if (name.find('\0') != std::string::npos) {
@@ -121,7 +123,6 @@ StatusWith<std::map<Mechanism, scram::Credentials>> CredentialsArgument(
   bson_iter_t it = *pwd;
   if (!BSON_ITER_HOLDS_UTF8(&it)) return WrongType(cmd, "pwd", bson_iter_type(&it), "string");
   std::string_view password = Utf8Of(&it);
-  if (password.empty()) return Status(ErrorCodes::BadValue, "Password cannot be empty");
   auto digest = BoolArgument(cmd, "digestPassword", true);
   if (!digest.ok()) return digest.status();
   auto mechanisms = MechanismsArgument(cmd);
@@ -130,6 +131,10 @@ StatusWith<std::map<Mechanism, scram::Credentials>> CredentialsArgument(
                                 Mechanism::kSha256) != mechanisms.value().end();
   if (!digest.value() && wants_sha256) {
     return Status(ErrorCodes::BadValue, "Use of SCRAM-SHA-256 requires undigested passwords");
+  }
+  // SCRAM-SHA-256's SASLprep rejects an empty password with its own error.
+  if (password.empty() && !wants_sha256) {
+    return Status(ErrorCodes::BadValue, "Password cannot be empty");
   }
   return MakeUserCredentials(name, password, digest.value(), mechanisms.value());
 }
@@ -162,9 +167,12 @@ Status RunCreateUser(OperationContext& op, const CommandInvocation& cmd, bson_t*
       !s.ok()) {
     return s;
   }
-  auto name = UserNameArgument(cmd);
+  auto name = UserNameArgument(cmd, true);
   if (!name.ok()) return name.status();
   if (Status s = CheckUserDatabase(cmd); !s.ok()) return s;
+  if (!FindField(cmd.body, "roles")) {
+    return Status(40414, "BSON field 'createUser.roles' is missing but a required field");
+  }
   auto wc = WriteConcernArgument(cmd);
   if (!wc.ok()) return wc.status();
   UserRecord user;
@@ -209,7 +217,9 @@ Status RunUpdateUser(OperationContext& op, const CommandInvocation& cmd, bson_t*
   UserName user_name{name.value(), cmd.db};
   auto found = FindUser(op.service, user_name);
   if (!found.ok()) return found.status();
-  if (!found.value()) return UserNotFound(user_name);
+  if (!found.value()) {
+    return Status(ErrorCodes::UserNotFound, "User " + user_name.Display() + " not found");
+  }
   UserRecord user = std::move(*found.value());
   if (has_roles) {
     auto roles = RolesArgument(cmd, true);
@@ -251,7 +261,11 @@ Status RunDropUser(OperationContext& op, const CommandInvocation& cmd, bson_t*) 
   if (!name.ok()) return name.status();
   auto wc = WriteConcernArgument(cmd);
   if (!wc.ok()) return wc.status();
-  Status st = DeleteUser(op.service, {name.value(), cmd.db}, wc.value().journal);
+  UserName user_name{name.value(), cmd.db};
+  Status st = DeleteUser(op.service, user_name, wc.value().journal);
+  if (st.code() == ErrorCodes::UserNotFound) {
+    return Status(ErrorCodes::UserNotFound, "User '" + user_name.Display() + "' not found");
+  }
   if (st.ok()) UsersChanged(op);
   return st;
 }

@@ -22,10 +22,10 @@ struct UsersSelection {
 };
 
 Status BadUserArgument() {
-  return Status(ErrorCodes::BadValue,
-                "User name must be either a string or an object with user and db fields");
+  return Status(ErrorCodes::BadValue, "UserName must be either a string or an object");
 }
 
+// "name" (in the command's database) or {user, db}, with mongod's messages.
 StatusWith<UserName> ParseUserName(const bson_iter_t* it, const std::string& db) {
   if (BSON_ITER_HOLDS_UTF8(it)) return UserName{std::string(Utf8Of(it)), db};
   if (!BSON_ITER_HOLDS_DOCUMENT(it)) return BadUserArgument();
@@ -33,11 +33,21 @@ StatusWith<UserName> ParseUserName(const bson_iter_t* it, const std::string& db)
   bson_iter_recurse(it, &part);
   std::optional<std::string> user, user_db;
   while (bson_iter_next(&part)) {
-    if (!BSON_ITER_HOLDS_UTF8(&part)) return BadUserArgument();
-    if (KeyOf(&part) == "user") user = Utf8Of(&part);
-    if (KeyOf(&part) == "db") user_db = Utf8Of(&part);
+    std::string_view key = KeyOf(&part);
+    if (key != "user" && key != "db") {
+      // (sic: mongod leaves the quote open)
+      return Status(ErrorCodes::BadValue,
+                    "UserName contains an unknown field named: '" + std::string(key));
+    }
+    if (!BSON_ITER_HOLDS_UTF8(&part)) {
+      return Status(ErrorCodes::BadValue, "UserName must contain a string field named: " +
+                                              std::string(key) + ". But, has type " +
+                                              std::string(TypeName(bson_iter_type(&part))));
+    }
+    (key == "user" ? user : user_db) = std::string(Utf8Of(&part));
   }
-  if (!user || !user_db) return BadUserArgument();
+  if (!user) return Status(ErrorCodes::BadValue, "UserName must contain a field named: user");
+  if (!user_db) return Status(ErrorCodes::BadValue, "UserName must contain a field named: db");
   return UserName{*user, *user_db};
 }
 
@@ -139,17 +149,20 @@ Status RunUsersInfo(OperationContext& op, const CommandInvocation& cmd, bson_t* 
     for (auto& user : all.value()) {
       if (wanted.all_dbs || user.name.db == cmd.db) users.push_back(std::move(user));
     }
-    // mongod sorts by user name first, then database.
-    std::stable_sort(users.begin(), users.end(), [](const UserRecord& a, const UserRecord& b) {
-      return std::tie(a.name.user, a.name.db) < std::tie(b.name.user, b.name.db);
-    });
   } else {
     for (const auto& name : wanted.names) {
+      bool seen = std::any_of(users.begin(), users.end(),
+                              [&](const UserRecord& u) { return u.name == name; });
+      if (seen) continue;
       auto found = FindUser(op.service, name);
       if (!found.ok()) return found.status();
       if (found.value()) users.push_back(std::move(*found.value()));
     }
   }
+  // mongod sorts by user name first, then database, whatever was asked.
+  std::stable_sort(users.begin(), users.end(), [](const UserRecord& a, const UserRecord& b) {
+    return std::tie(a.name.user, a.name.db) < std::tie(b.name.user, b.name.db);
+  });
 
   bson_t array;
   BSON_APPEND_ARRAY_BEGIN(reply, "users", &array);

@@ -205,6 +205,15 @@ TEST_CASE("under --auth the dispatcher checks every command") {
     CHECK(c.Run(R"({"connectionStatus": 1, "$db": "admin"})") ==
           R"({ "authInfo" : { "authenticatedUsers" : [ { "user" : "boss", "db" : "admin" } ], )"
           R"("authenticatedUserRoles" : [ { "role" : "root", "db" : "admin" } ] }, "ok" : 1.0 })");
+    // The same user again is fine; another one is not, as in mongod 6.0+.
+    CHECK(AuthenticateSha256(c, "boss", "secret").get()->len > 0);
+    CHECK(c.Run(R"({"createUser": "clerk", "pwd": "pw", "roles": [], "$db": "admin"})") ==
+          R"({ "ok" : 1.0 })");
+    CHECK(testing::Typed(AuthenticateSha256(c, "clerk", "pw").get()) ==
+          testing::Error(5626701, "Location5626701",
+                         "Each client connection may only be authenticated once. Previously "
+                         "authenticated as: boss@admin"));
+    CHECK(c.connection.auth.users.front().name.user == "boss");
   }
   SECTION("a connection from elsewhere has no localhost exception") {
     CHECK(c.Run(R"({"dropAllUsersFromDatabase": 1, "$db": "admin"})") ==
