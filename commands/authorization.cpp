@@ -195,8 +195,9 @@ const std::map<std::string, RuleFn, std::less<>>& Rules() {
       {"logout", nullptr},
       {"ping", nullptr},
       {"connectionStatus", nullptr},
-      {"whatsmyuri", nullptr},
-      {"endSessions", nullptr},
+      // No privilege, but a user: mongod's default requiresAuth().
+      {"whatsmyuri", AnyUser()},
+      {"endSessions", AnyUser()},
       // Reads.
       {"find", Db({A::kFind})},
       {"getMore", Db({A::kFind})},
