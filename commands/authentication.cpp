@@ -54,8 +54,8 @@ struct Payload {
 StatusWith<Payload> PayloadArgument(const bson_t* body, std::string_view command) {
   bson_iter_t it;
   if (!bson_iter_init_find(&it, body, "payload")) {
-    return Status(40414, "BSON field '" + std::string(command) +
-                             ".payload' is missing but a required field");
+    return Status(
+        40414, "BSON field '" + std::string(command) + ".payload' is missing but a required field");
   }
   if (BSON_ITER_HOLDS_BINARY(&it)) {
     uint32_t len = 0;
@@ -69,9 +69,10 @@ StatusWith<Payload> PayloadArgument(const bson_t* body, std::string_view command
     if (!decoded) return Status(ErrorCodes::BadValue, "Invalid base64 payload");
     return Payload{std::move(*decoded), true};
   }
-  return Status(ErrorCodes::TypeMismatch,
-                "BSON field '" + std::string(command) + ".payload' is the wrong type '" +
-                    std::string(TypeName(bson_iter_type(&it))) + "', expected types '[string, binData']");
+  return Status(ErrorCodes::TypeMismatch, "BSON field '" + std::string(command) +
+                                              ".payload' is the wrong type '" +
+                                              std::string(TypeName(bson_iter_type(&it))) +
+                                              "', expected types '[string, binData']");
 }
 
 bool SkipEmptyExchange(const bson_t* body) {
@@ -103,11 +104,13 @@ Status MarkAuthenticated(OperationContext& op, const SaslConversation& conversat
     if (previous.db == conversation.user.db) {
       return Status(5626701,
                     "Each client connection may only be authenticated once. Previously "
-                    "authenticated as: " + previous.Display());
+                    "authenticated as: " +
+                        previous.Display());
     }
     return Status(5626702,
                   "Client has attempted to authenticate on multiple databases.Already "
-                  "authenticated as: " + previous.Display());
+                  "authenticated as: " +
+                      previous.Display());
   }
   auto found = FindUser(op.service, conversation.user);
   AuthenticatedUser user{conversation.user, {}};
@@ -115,8 +118,8 @@ Status MarkAuthenticated(OperationContext& op, const SaslConversation& conversat
   users = {std::move(user)};
   op.connection.auth.users_generation = op.service.users_generation.load();
   if (!log::Quiet()) {
-    LogAuthentication(op, true, conversation.mechanism, conversation.user,
-                      conversation.speculative, Status::OK());
+    LogAuthentication(op, true, conversation.mechanism, conversation.user, conversation.speculative,
+                      Status::OK());
   }
   return Status::OK();
 }
@@ -141,9 +144,8 @@ Status SaslStart(OperationContext& op, const bson_t* body, const std::string& db
                                             "' on authentication database '" + db + "'");
   }
   if (!mechanism) {
-    return Status(334 /* MechanismUnavailable */,
-                  "Received authentication for mechanism " + mechanism_name +
-                      " which is not enabled");
+    return Status(334 /* MechanismUnavailable */, "Received authentication for mechanism " +
+                                                      mechanism_name + " which is not enabled");
   }
   op.connection.auth.conversation.reset();
   auto payload = PayloadArgument(body, "saslStart");
@@ -277,8 +279,7 @@ Status AppendHelloAuthFields(OperationContext& op, const CommandInvocation& cmd,
     // Without a `db` mongod ignores the speculative saslStart.
     bson_iter_t db, first;
     if (bson_iter_init_find(&db, &spec, "db") && BSON_ITER_HOLDS_UTF8(&db) &&
-        bson_iter_init(&first, &spec) && bson_iter_next(&first) &&
-        KeyOf(&first) == "saslStart") {
+        bson_iter_init(&first, &spec) && bson_iter_next(&first) && KeyOf(&first) == "saslStart") {
       std::string auth_db(Utf8Of(&db));
       Bson step;
       if (SaslStart(op, &spec, auth_db, true, step.get()).ok()) {
@@ -292,8 +293,8 @@ Status AppendHelloAuthFields(OperationContext& op, const CommandInvocation& cmd,
 void NoteCommandRan(OperationContext& op, const CommandInvocation& cmd) {
   if (cmd.db != kUsersDb) return;
   static constexpr std::string_view kMayWriteUsers[] = {
-      "insert", "update", "delete", "findAndModify", "findandmodify", "bulkWrite", "aggregate",
-      "drop", "dropDatabase", "renameCollection"};
+      "insert",    "update",    "delete", "findAndModify", "findandmodify",
+      "bulkWrite", "aggregate", "drop",   "dropDatabase",  "renameCollection"};
   for (std::string_view name : kMayWriteUsers) {
     if (cmd.name == name) {
       op.service.users_generation.fetch_add(1);
@@ -343,7 +344,8 @@ void AppendAuthInfo(OperationContext& op, bool show_privileges, bson_t* reply) {
     }
   }
   bson_append_array_end(&info, &roles);
-  if (show_privileges) AppendPrivileges("authenticatedUserPrivileges", PrivilegesOfConnection(auth), &info);
+  if (show_privileges)
+    AppendPrivileges("authenticatedUserPrivileges", PrivilegesOfConnection(auth), &info);
   bson_append_document_end(reply, &info);
 }
 

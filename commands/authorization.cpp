@@ -17,7 +17,9 @@ using A = Action;
 using Requirements = std::vector<RequiredPrivilege>;
 using RuleFn = std::function<Requirements(const CommandInvocation&)>;
 
-RequiredPrivilege OnDb(std::string db, ActionSet actions) { return {false, std::move(db), actions}; }
+RequiredPrivilege OnDb(std::string db, ActionSet actions) {
+  return {false, std::move(db), actions};
+}
 RequiredPrivilege OnCluster(ActionSet actions) { return {true, "", actions}; }
 
 RuleFn Db(std::initializer_list<Action> actions) {
@@ -80,7 +82,8 @@ std::set<std::string> AggregateOutputDbs(const CommandInvocation& cmd) {
     if (BSON_ITER_HOLDS_DOCUMENT(&spec) && bson_iter_recurse(&spec, &target)) {
       // {$out: {db, coll}} / {$merge: {into: {db, coll}}}
       bson_iter_t into;
-      if (name == "$merge" && bson_iter_find(&target, "into") && BSON_ITER_HOLDS_DOCUMENT(&target)) {
+      if (name == "$merge" && bson_iter_find(&target, "into") &&
+          BSON_ITER_HOLDS_DOCUMENT(&target)) {
         bson_iter_recurse(&target, &into);
         target = into;
       } else if (name == "$merge") {

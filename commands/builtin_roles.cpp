@@ -5,7 +5,6 @@
 #include <map>
 
 #include "base/bson.h"
-
 #include "commands/authorization.h"
 
 namespace basalt::commands {
@@ -20,9 +19,9 @@ ActionSet ReadActions() {
 }
 
 ActionSet ReadWriteActions() {
-  return ReadActions() | Actions({A::kInsert, A::kUpdate, A::kRemove, A::kCreateCollection,
-                                  A::kDropCollection, A::kCreateIndex, A::kDropIndex,
-                                  A::kRenameCollectionSameDb, A::kConvertToCapped});
+  return ReadActions() |
+         Actions({A::kInsert, A::kUpdate, A::kRemove, A::kCreateCollection, A::kDropCollection,
+                  A::kCreateIndex, A::kDropIndex, A::kRenameCollectionSameDb, A::kConvertToCapped});
 }
 
 ActionSet DbAdminActions() {
@@ -40,8 +39,8 @@ ActionSet UserAdminActions() {
 }
 
 ActionSet ClusterMonitorActions() {
-  return Actions({A::kServerStatus, A::kGetCmdLineOpts, A::kGetLog, A::kGetParameter,
-                  A::kHostInfo, A::kInprog, A::kListDatabases, A::kListSessions, A::kTop});
+  return Actions({A::kServerStatus, A::kGetCmdLineOpts, A::kGetLog, A::kGetParameter, A::kHostInfo,
+                  A::kInprog, A::kListDatabases, A::kListSessions, A::kTop});
 }
 
 ActionSet HostManagerActions() {
@@ -69,8 +68,7 @@ const std::map<std::string, RoleFn, std::less<>>& DatabaseRoles() {
        [](const std::string& db) { return std::vector{OnDb(db, UserAdminActions())}; }},
       {"dbOwner",
        [](const std::string& db) {
-         return std::vector{
-             OnDb(db, ReadWriteActions() | DbAdminActions() | UserAdminActions())};
+         return std::vector{OnDb(db, ReadWriteActions() | DbAdminActions() | UserAdminActions())};
        }},
   };
   return roles;
@@ -113,22 +111,61 @@ const std::map<std::string, RoleFn, std::less<>>& AdminRoles() {
                             OnAnyDb(Actions({A::kCollStats, A::kDbStats, A::kDropDatabase}))};
        }},
       {"root",
-       [](const std::string&) { return std::vector{OnAnyDb(AllActions()), OnCluster(AllActions())}; }},
+       [](const std::string&) {
+         return std::vector{OnAnyDb(AllActions()), OnCluster(AllActions())};
+       }},
   };
   return roles;
 }
 
-constexpr std::string_view kActionNames[] = {
-    "find", "insert", "update", "remove", "killCursors", "listCollections", "listIndexes",
-    "collStats", "dbStats", "changeStream", "dbHash",
-    "createCollection", "dropCollection", "createIndex", "dropIndex", "renameCollectionSameDB",
-    "convertToCapped", "collMod", "dropDatabase", "validate", "bypassDocumentValidation",
-    "compact", "enableProfiler",
-    "createUser", "dropUser", "updateUser", "grantRole", "revokeRole", "viewUser",
-    "changePassword", "changeCustomData", "createRole", "dropRole", "viewRole",
-    "serverStatus", "getCmdLineOpts", "getLog", "getParameter", "setParameter", "hostInfo",
-    "inprog", "killop", "listDatabases", "listSessions", "killAnySession", "top", "shutdown",
-    "fsync"};
+constexpr std::string_view kActionNames[] = {"find",
+                                             "insert",
+                                             "update",
+                                             "remove",
+                                             "killCursors",
+                                             "listCollections",
+                                             "listIndexes",
+                                             "collStats",
+                                             "dbStats",
+                                             "changeStream",
+                                             "dbHash",
+                                             "createCollection",
+                                             "dropCollection",
+                                             "createIndex",
+                                             "dropIndex",
+                                             "renameCollectionSameDB",
+                                             "convertToCapped",
+                                             "collMod",
+                                             "dropDatabase",
+                                             "validate",
+                                             "bypassDocumentValidation",
+                                             "compact",
+                                             "enableProfiler",
+                                             "createUser",
+                                             "dropUser",
+                                             "updateUser",
+                                             "grantRole",
+                                             "revokeRole",
+                                             "viewUser",
+                                             "changePassword",
+                                             "changeCustomData",
+                                             "createRole",
+                                             "dropRole",
+                                             "viewRole",
+                                             "serverStatus",
+                                             "getCmdLineOpts",
+                                             "getLog",
+                                             "getParameter",
+                                             "setParameter",
+                                             "hostInfo",
+                                             "inprog",
+                                             "killop",
+                                             "listDatabases",
+                                             "listSessions",
+                                             "killAnySession",
+                                             "top",
+                                             "shutdown",
+                                             "fsync"};
 static_assert(std::size(kActionNames) == static_cast<size_t>(Action::kCount));
 
 }  // namespace

@@ -83,9 +83,7 @@ std::optional<Mechanism> ParseMechanism(std::string_view name) {
   return std::nullopt;
 }
 
-int DefaultIterations(Mechanism mechanism) {
-  return mechanism == Mechanism::kSha1 ? 10000 : 15000;
-}
+int DefaultIterations(Mechanism mechanism) { return mechanism == Mechanism::kSha1 ? 10000 : 15000; }
 
 std::string Base64Encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');

@@ -3,6 +3,7 @@
 // Users live in admin.system.users (user_store.h); every change bumps
 // ServiceContext::users_generation so open connections see it at once.
 #include <algorithm>
+#include <functional>
 
 #include "commands/authorization.h"
 #include "commands/command.h"
@@ -41,8 +42,8 @@ StatusWith<std::vector<RoleName>> RolesArgument(const CommandInvocation& cmd, bo
   auto field = FindField(cmd.body, "roles");
   if (!field) {
     if (!required) return roles;
-    return Status(40414, "BSON field '" + std::string(cmd.name) +
-                             ".roles' is missing but a required field");
+    return Status(
+        40414, "BSON field '" + std::string(cmd.name) + ".roles' is missing but a required field");
   }
   bson_iter_t it = *field, child;
   if (!BSON_ITER_HOLDS_ARRAY(&it)) return WrongType(cmd, "roles", bson_iter_type(&it), "array");
@@ -76,11 +77,11 @@ StatusWith<std::vector<RoleName>> RolesArgument(const CommandInvocation& cmd, bo
                                  "' is missing but a required field");
       }
     } else {
-      return Status(ErrorCodes::TypeMismatch,
-                    "BSON field '" + std::string(cmd.name) + ".roles." +
-                        std::string(KeyOf(&child)) + "' is the wrong type '" +
-                        std::string(TypeName(bson_iter_type(&child))) +
-                        "', expected types '[string, object']");
+      return Status(ErrorCodes::TypeMismatch, "BSON field '" + std::string(cmd.name) + ".roles." +
+                                                  std::string(KeyOf(&child)) +
+                                                  "' is the wrong type '" +
+                                                  std::string(TypeName(bson_iter_type(&child))) +
+                                                  "', expected types '[string, object']");
     }
     if (!IsBuiltinRole(role)) {
       return Status(ErrorCodes::RoleNotFound, "Could not find role: " + role.Display());
@@ -102,8 +103,8 @@ StatusWith<std::vector<Mechanism>> MechanismsArgument(const CommandInvocation& c
   bson_iter_recurse(&it, &child);
   while (bson_iter_next(&child)) {
     if (!BSON_ITER_HOLDS_UTF8(&child)) {
-      return WrongType(cmd, "mechanisms." + std::string(KeyOf(&child)),
-                       bson_iter_type(&child), "string");
+      return WrongType(cmd, "mechanisms." + std::string(KeyOf(&child)), bson_iter_type(&child),
+                       "string");
     }
     auto mechanism = scram::ParseMechanism(Utf8Of(&child));
     if (!mechanism) {
@@ -161,6 +162,24 @@ Status CheckUserDatabase(const CommandInvocation& cmd) {
 
 void UsersChanged(OperationContext& op) { op.service.users_generation.fetch_add(1); }
 
+// Reads the user, applies `modify` and writes it back only if nobody changed
+// it meanwhile; a concurrent change makes it start over, so no update is lost.
+Status ModifyUser(OperationContext& op, const UserName& name, bool durable, const Status& not_found,
+                  const std::function<Status(UserRecord*)>& modify) {
+  constexpr int kMaxAttempts = 100;
+  for (int attempt = 1;; ++attempt) {
+    auto found = FindUser(op.service, name);
+    if (!found.ok()) return found.status();
+    if (!found.value()) return not_found;
+    UserRecord user = std::move(*found.value());
+    if (Status s = modify(&user); !s.ok()) return s;
+    Status st = ReplaceUser(op.service, user, durable);
+    if (st.code() == ErrorCodes::WriteConflict && attempt < kMaxAttempts) continue;
+    if (st.ok()) UsersChanged(op);
+    return st;
+  }
+}
+
 Status RunCreateUser(OperationContext& op, const CommandInvocation& cmd, bson_t*) {
   if (Status s = CheckKnownFields(cmd, {"pwd", "customData", "roles", "digestPassword",
                                         "authenticationRestrictions", "mechanisms"});
@@ -214,45 +233,49 @@ Status RunUpdateUser(OperationContext& op, const CommandInvocation& cmd, bson_t*
       !FindField(cmd.body, "authenticationRestrictions")) {
     return Status(ErrorCodes::BadValue, "Must specify at least one field to update in updateUser");
   }
-  UserName user_name{name.value(), cmd.db};
-  auto found = FindUser(op.service, user_name);
-  if (!found.ok()) return found.status();
-  if (!found.value()) {
-    return Status(ErrorCodes::UserNotFound, "User " + user_name.Display() + " not found");
-  }
-  UserRecord user = std::move(*found.value());
+  // Everything that does not depend on the stored user is parsed (and the
+  // password hashed) once, outside the read-modify-write.
+  std::optional<std::vector<RoleName>> roles;
   if (has_roles) {
-    auto roles = RolesArgument(cmd, true);
-    if (!roles.ok()) return roles.status();
-    user.roles = std::move(roles.value());
+    auto parsed = RolesArgument(cmd, true);
+    if (!parsed.ok()) return parsed.status();
+    roles = std::move(parsed.value());
   }
-  if (has_custom) {
-    auto custom = CustomDataArgument(cmd);
-    if (!custom.ok()) return custom.status();
-    user.custom_data = std::move(custom.value());
-  }
+  auto custom = CustomDataArgument(cmd);
+  if (!custom.ok()) return custom.status();
+  std::optional<std::map<Mechanism, scram::Credentials>> credentials;
+  std::vector<Mechanism> kept_mechanisms;
   if (has_pwd) {
-    auto creds = CredentialsArgument(cmd, user.name);
+    auto creds = CredentialsArgument(cmd, {name.value(), cmd.db});
     if (!creds.ok()) return creds.status();
-    user.credentials = std::move(creds.value());
+    credentials = std::move(creds.value());
   } else if (has_mechanisms) {
-    // Without a password, mechanisms can only drop credentials already there.
     auto mechanisms = MechanismsArgument(cmd);
     if (!mechanisms.ok()) return mechanisms.status();
-    std::map<Mechanism, scram::Credentials> kept;
-    for (Mechanism m : mechanisms.value()) {
-      auto it = user.credentials.find(m);
-      if (it == user.credentials.end()) {
-        return Status(ErrorCodes::BadValue,
-                      "mechanisms field must be a subset of previously set mechanisms");
-      }
-      kept.insert(*it);
-    }
-    user.credentials = std::move(kept);
+    kept_mechanisms = std::move(mechanisms.value());
   }
-  Status st = ReplaceUser(op.service, user, wc.value().journal);
-  if (st.ok()) UsersChanged(op);
-  return st;
+  UserName user_name{name.value(), cmd.db};
+  Status not_found(ErrorCodes::UserNotFound, "User " + user_name.Display() + " not found");
+  return ModifyUser(op, user_name, wc.value().journal, not_found, [&](UserRecord* user) {
+    if (roles) user->roles = *roles;
+    if (has_custom) user->custom_data = Bson::Copy(custom.value()->get());
+    if (credentials) {
+      user->credentials = *credentials;
+    } else if (has_mechanisms) {
+      // Without a password, mechanisms can only drop credentials already there.
+      std::map<Mechanism, scram::Credentials> kept;
+      for (Mechanism m : kept_mechanisms) {
+        auto it = user->credentials.find(m);
+        if (it == user->credentials.end()) {
+          return Status(ErrorCodes::BadValue,
+                        "mechanisms field must be a subset of previously set mechanisms");
+        }
+        kept.insert(*it);
+      }
+      user->credentials = std::move(kept);
+    }
+    return Status::OK();
+  });
 }
 
 Status RunDropUser(OperationContext& op, const CommandInvocation& cmd, bson_t*) {
@@ -299,28 +322,26 @@ Status ChangeRoles(OperationContext& op, const CommandInvocation& cmd, bool gran
   auto roles = RolesArgument(cmd, true);
   if (!roles.ok()) return roles.status();
   if (roles.value().empty()) {
-    return Status(ErrorCodes::BadValue, std::string(cmd.name) +
-                                            " command requires a non-empty \"roles\" array");
+    return Status(ErrorCodes::BadValue,
+                  std::string(cmd.name) + " command requires a non-empty \"roles\" array");
   }
   UserName user_name{name.value(), cmd.db};
-  auto found = FindUser(op.service, user_name);
-  if (!found.ok()) return found.status();
-  if (!found.value()) return UserNotFound(user_name);
-  UserRecord user = std::move(*found.value());
-  for (const auto& role : roles.value()) {
-    auto at = std::find(user.roles.begin(), user.roles.end(), role);
-    if (grant && at == user.roles.end()) user.roles.push_back(role);
-    if (!grant && at != user.roles.end()) user.roles.erase(at);
-  }
-  Status st = ReplaceUser(op.service, user, wc.value().journal);
-  if (st.ok()) UsersChanged(op);
-  return st;
+  return ModifyUser(op, user_name, wc.value().journal, UserNotFound(user_name),
+                    [&](UserRecord* user) {
+                      for (const auto& role : roles.value()) {
+                        auto at = std::find(user->roles.begin(), user->roles.end(), role);
+                        if (grant && at == user->roles.end()) user->roles.push_back(role);
+                        if (!grant && at != user->roles.end()) user->roles.erase(at);
+                      }
+                      return Status::OK();
+                    });
 }
 
 }  // namespace
 
 void RegisterUserCommands(CommandRegistry* registry) {
-  registry->Register({.name = "createUser", .run = RunCreateUser, .help = "Adds a user to the system"});
+  registry->Register(
+      {.name = "createUser", .run = RunCreateUser, .help = "Adds a user to the system"});
   registry->Register({.name = "updateUser", .run = RunUpdateUser, .help = "Used to update a user"});
   registry->Register({.name = "dropUser", .run = RunDropUser, .help = "Drops a single user."});
   registry->Register({.name = "dropAllUsersFromDatabase",

@@ -171,6 +171,7 @@ StatusWith<std::optional<UserRecord>> FindUser(ServiceContext& service, const Us
   if (!found.value()) return std::optional<UserRecord>();
   auto parsed = ParseUserDocument(found.value()->get());
   if (!parsed.ok()) return parsed.status();
+  parsed.value().stored = std::move(*found.value());
   return std::optional<UserRecord>(std::move(parsed.value()));
 }
 
@@ -208,7 +209,7 @@ Status ReplaceUser(ServiceContext& service, const UserRecord& user, bool durable
   auto coll = EngineOf(service)->GetCollection(kUsersDb, kUsersCollection);
   if (!coll) return UserNotFound(user.name);
   Bson doc = UserDocument(user);
-  Status st = coll->Replace(nullptr, doc.get(), durable);
+  Status st = coll->Replace(user.stored ? user.stored->get() : nullptr, doc.get(), durable);
   if (st.code() == ErrorCodes::NoSuchKey) return UserNotFound(user.name);
   return st;
 }

@@ -30,6 +30,7 @@ struct UserRecord {
   std::map<scram::Mechanism, scram::Credentials> credentials;
   std::optional<Bson> custom_data;
   std::optional<Bson> user_id;  // {userId: UUID} as stored, copied through updates
+  std::optional<Bson> stored;   // the document as read, for conflict-checked replaces
 };
 
 // The stored document of `user` (field order as mongod's).
@@ -49,7 +50,8 @@ StatusWith<std::vector<UserRecord>> AllUsers(ServiceContext& service);
 
 // 51003 "User \"u@db\" already exists" when taken.
 Status InsertUser(ServiceContext& service, const UserRecord& user, bool durable);
-// UserNotFound "Could not find user \"u\" for db \"db\"" when absent.
+// UserNotFound "Could not find user \"u\" for db \"db\"" when absent;
+// WriteConflict (112) when `user` was read (`stored`) and has changed since.
 Status ReplaceUser(ServiceContext& service, const UserRecord& user, bool durable);
 Status DeleteUser(ServiceContext& service, const UserName& name, bool durable);
 

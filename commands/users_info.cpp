@@ -40,9 +40,9 @@ StatusWith<UserName> ParseUserName(const bson_iter_t* it, const std::string& db)
                     "UserName contains an unknown field named: '" + std::string(key));
     }
     if (!BSON_ITER_HOLDS_UTF8(&part)) {
-      return Status(ErrorCodes::BadValue, "UserName must contain a string field named: " +
-                                              std::string(key) + ". But, has type " +
-                                              std::string(TypeName(bson_iter_type(&part))));
+      return Status(ErrorCodes::BadValue,
+                    "UserName must contain a string field named: " + std::string(key) +
+                        ". But, has type " + std::string(TypeName(bson_iter_type(&part))));
     }
     (key == "user" ? user : user_db) = std::string(Utf8Of(&part));
   }
@@ -180,9 +180,8 @@ Status RunUsersInfo(OperationContext& op, const CommandInvocation& cmd, bson_t* 
 }  // namespace
 
 void RegisterUsersInfoCommand(CommandRegistry* registry) {
-  registry->Register({.name = "usersInfo",
-                      .run = RunUsersInfo,
-                      .help = "Returns information about users."});
+  registry->Register(
+      {.name = "usersInfo", .run = RunUsersInfo, .help = "Returns information about users."});
 }
 
 }  // namespace basalt::commands

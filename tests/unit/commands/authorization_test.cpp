@@ -48,22 +48,34 @@ TEST_CASE("each built-in role allows what it grants and nothing more") {
       {{"read", "app"}, R"({"find": "c", "$db": "other"})", false},
       {{"read", "app"}, R"({"aggregate": "c", "pipeline": [{"$out": "d"}], "$db": "app"})", false},
       {{"readWrite", "app"}, R"({"insert": "c", "$db": "app"})", true},
-      {{"readWrite", "app"}, R"({"update": "c", "updates": [{"q": {}, "u": {}, "upsert": true}], "$db": "app"})", true},
-      {{"readWrite", "app"}, R"({"aggregate": "c", "pipeline": [{"$out": "d"}], "$db": "app"})", true},
-      {{"readWrite", "app"}, R"({"aggregate": "c", "pipeline": [{"$out": {"db": "x", "coll": "d"}}], "$db": "app"})", false},
+      {{"readWrite", "app"},
+       R"({"update": "c", "updates": [{"q": {}, "u": {}, "upsert": true}], "$db": "app"})",
+       true},
+      {{"readWrite", "app"},
+       R"({"aggregate": "c", "pipeline": [{"$out": "d"}], "$db": "app"})",
+       true},
+      {{"readWrite", "app"},
+       R"({"aggregate": "c", "pipeline": [{"$out": {"db": "x", "coll": "d"}}], "$db": "app"})",
+       false},
       {{"readWrite", "app"}, R"({"createIndexes": "c", "indexes": [], "$db": "app"})", true},
       {{"readWrite", "app"}, R"({"dropDatabase": 1, "$db": "app"})", false},
       {{"readWrite", "app"}, R"({"createUser": "u", "roles": [], "$db": "app"})", false},
       {{"readWrite", "app"}, R"({"serverStatus": 1, "$db": "admin"})", false},
       {{"readWrite", "app"}, R"({"explain": {"find": "c"}, "$db": "app"})", true},
       {{"read", "app"}, R"({"explain": {"delete": "c", "deletes": []}, "$db": "app"})", false},
-      {{"readWrite", "app"}, R"({"renameCollection": "app.a", "to": "app.b", "$db": "admin"})", true},
-      {{"readWrite", "app"}, R"({"renameCollection": "app.a", "to": "other.b", "$db": "admin"})", false},
+      {{"readWrite", "app"},
+       R"({"renameCollection": "app.a", "to": "app.b", "$db": "admin"})",
+       true},
+      {{"readWrite", "app"},
+       R"({"renameCollection": "app.a", "to": "other.b", "$db": "admin"})",
+       false},
       {{"dbAdmin", "app"}, R"({"dropDatabase": 1, "$db": "app"})", true},
       {{"dbAdmin", "app"}, R"({"collMod": "c", "$db": "app"})", true},
       {{"dbAdmin", "app"}, R"({"find": "c", "$db": "app"})", false},
       {{"userAdmin", "app"}, R"({"createUser": "u", "roles": ["read"], "$db": "app"})", true},
-      {{"userAdmin", "app"}, R"({"createUser": "u", "roles": [{"role": "read", "db": "x"}], "$db": "app"})", false},
+      {{"userAdmin", "app"},
+       R"({"createUser": "u", "roles": [{"role": "read", "db": "x"}], "$db": "app"})",
+       false},
       {{"userAdmin", "app"}, R"({"usersInfo": 1, "$db": "app"})", true},
       {{"userAdmin", "app"}, R"({"insert": "c", "$db": "app"})", false},
       {{"dbOwner", "app"}, R"({"insert": "c", "$db": "app"})", true},
@@ -74,7 +86,9 @@ TEST_CASE("each built-in role allows what it grants and nothing more") {
       {{"readWriteAnyDatabase", "admin"}, R"({"insert": "c", "$db": "anything"})", true},
       {{"readWriteAnyDatabase", "admin"}, R"({"getLog": "global", "$db": "admin"})", false},
       {{"userAdminAnyDatabase", "admin"}, R"({"createUser": "u", "roles": [], "$db": "x"})", true},
-      {{"userAdminAnyDatabase", "admin"}, R"({"usersInfo": {"forAllDBs": true}, "$db": "admin"})", true},
+      {{"userAdminAnyDatabase", "admin"},
+       R"({"usersInfo": {"forAllDBs": true}, "$db": "admin"})",
+       true},
       {{"userAdminAnyDatabase", "admin"}, R"({"find": "c", "$db": "x"})", false},
       {{"dbAdminAnyDatabase", "admin"}, R"({"drop": "c", "$db": "x"})", true},
       {{"clusterMonitor", "admin"}, R"({"serverStatus": 1, "$db": "admin"})", true},
@@ -122,8 +136,10 @@ namespace {
 Bson SaslCommand(const char* name, const std::string& payload, const char* mechanism) {
   Bson body;
   BSON_APPEND_INT32(body.get(), name, 1);
-  if (mechanism) AppendUtf8(body.get(), "mechanism", mechanism);
-  else BSON_APPEND_INT32(body.get(), "conversationId", 1);
+  if (mechanism)
+    AppendUtf8(body.get(), "mechanism", mechanism);
+  else
+    BSON_APPEND_INT32(body.get(), "conversationId", 1);
   BSON_APPEND_BINARY(body.get(), "payload", BSON_SUBTYPE_BINARY,
                      reinterpret_cast<const uint8_t*>(payload.data()),
                      static_cast<uint32_t>(payload.size()));
@@ -149,7 +165,8 @@ std::string PayloadOf(const Bson& reply) {
 Bson AuthenticateSha256(testing::Catalog& c, const std::string& user, const std::string& pwd) {
   using namespace scram;
   const std::string client_first_bare = "n=" + user + ",r=clientnonce123";
-  Bson first = c.RunBson(SaslCommand("saslStart", "n,," + client_first_bare, "SCRAM-SHA-256").get());
+  Bson first =
+      c.RunBson(SaslCommand("saslStart", "n,," + client_first_bare, "SCRAM-SHA-256").get());
   std::string server_first = PayloadOf(first);
   // r=<nonce>,s=<salt>,i=<iterations>
   size_t s_at = server_first.find(",s="), i_at = server_first.find(",i=");
@@ -177,8 +194,9 @@ TEST_CASE("under --auth the dispatcher checks every command") {
   c.connection.remote = "127.0.0.1:40000";
   // No user yet: the localhost exception allows creating one in admin only.
   CHECK(c.Run(R"({"find": "c", "$db": "test"})") ==
-        testing::Error(13, "Unauthorized",
-                       R"(not authorized on test to execute command { find: \"c\", $db: \"test\" })"));
+        testing::Error(
+            13, "Unauthorized",
+            R"(not authorized on test to execute command { find: \"c\", $db: \"test\" })"));
   CHECK(c.Run(R"({"createUser": "u", "pwd": "secret", "roles": [], "$db": "test"})") ==
         testing::Error(13, "Unauthorized",
                        R"(not authorized on test to execute command { createUser: \"u\", )"

@@ -1,11 +1,10 @@
 // SCRAM against the published conversations: RFC 5802 (SHA-1), RFC 7677
 // (SHA-256) and the MongoDB driver specification's SCRAM-SHA-1 example,
 // which hashes MongoDB's "user:mongo:password" digest.
-#include <catch2/catch.hpp>
-
-#include <vector>
-
 #include "commands/scram.h"
+
+#include <catch2/catch.hpp>
+#include <vector>
 
 using namespace basalt::commands::scram;
 
@@ -59,7 +58,8 @@ TEST_CASE("SCRAM server conversations match the published test vectors") {
       auto first = ParseClientFirst(c.client_first);
       REQUIRE(first.ok());
       CHECK(first.value().user == "user");
-      Credentials creds = MakeCredentials(c.mechanism, c.password, Decoded(c.salt_b64), c.iterations);
+      Credentials creds =
+          MakeCredentials(c.mechanism, c.password, Decoded(c.salt_b64), c.iterations);
       ServerConversation conversation(c.mechanism, first.value(), creds, c.server_nonce);
       CHECK(conversation.server_first() == c.server_first);
       auto final_message = conversation.HandleClientFinal(c.client_final);
@@ -106,8 +106,14 @@ TEST_CASE("client-first messages are parsed as RFC 5802 says") {
   CHECK(escaped.value().gs2_header == "n,,");
   CHECK(ParseClientFirst("y,,n=u,r=abc").ok());
   CHECK(ParseClientFirst("n,a=u,n=u,r=abc").ok());
-  const char* bad[] = {"",          "n",           "p=tls-unique,,n=u,r=abc", "n,,r=abc,n=u",
-                       "n,,n=,r=a", "n,,n=a=2Xb,r=a", "n,,n=u,r=",            "n,a=v,n=u,r=abc",
+  const char* bad[] = {"",
+                       "n",
+                       "p=tls-unique,,n=u,r=abc",
+                       "n,,r=abc,n=u",
+                       "n,,n=,r=a",
+                       "n,,n=a=2Xb,r=a",
+                       "n,,n=u,r=",
+                       "n,a=v,n=u,r=abc",
                        "n,,n=u"};
   for (const char* message : bad) {
     INFO(message);
@@ -149,8 +155,8 @@ TEST_CASE("fresh credentials: mongod's salt lengths and iteration counts, never 
 }
 
 TEST_CASE("base64 round trips and rejects malformed text") {
-  const std::vector<std::string> samples = {"", "a", "ab", "abc", "abcd",
-                                            std::string("\0\xff\x10", 3)};
+  const std::vector<std::string> samples = {"",    "a",    "ab",
+                                            "abc", "abcd", std::string("\0\xff\x10", 3)};
   for (const std::string& s : samples) {
     auto back = Base64Decode(Base64Encode(s));
     REQUIRE(back);

@@ -1,6 +1,10 @@
 // User management commands through the dispatcher, against an in-memory
 // engine: mongod's replies and errors, and what is stored.
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "catalog_test_util.h"
 
@@ -36,7 +40,8 @@ TEST_CASE("user commands answer with mongod's errors") {
       {R"({"createUser": "", "pwd": "x", "roles": [], "$db": "app"})",
        Error(2, "BadValue", "User document needs 'user' field to be non-empty")},
       {R"({"createUser": "c", "pwd": "x", "$db": "app"})",
-       Error(40414, "Location40414", "BSON field 'createUser.roles' is missing but a required field")},
+       Error(40414, "Location40414",
+             "BSON field 'createUser.roles' is missing but a required field")},
       {R"({"createUser": "c", "roles": [], "$db": "app"})",
        Error(2, "BadValue",
              "Must provide a 'pwd' field for all user documents, except those with '$external' "
@@ -114,41 +119,91 @@ TEST_CASE("usersInfo shows users sorted by name, credentials only when asked") {
   CHECK(u.Run(R"({"usersInfo": "bob", "$db": "app"})") ==
         R"({ "users" : [ )" + bob + R"( ], "ok" : 1.0 })");
   // Asked for in another order, and across databases: still sorted by user, then db.
-  CHECK(u.Run(R"({"usersInfo": ["bob", {"user": "ann", "db": "other"}, "nobody"], "$db": "app"})") ==
-        R"({ "users" : [ )" + ann_other + ", " + bob + R"( ], "ok" : 1.0 })");
+  CHECK(
+      u.Run(R"({"usersInfo": ["bob", {"user": "ann", "db": "other"}, "nobody"], "$db": "app"})") ==
+      R"({ "users" : [ )" + ann_other + ", " + bob + R"( ], "ok" : 1.0 })");
   CHECK(u.Run(R"({"usersInfo": {"forAllDBs": true}, "$db": "admin"})") ==
         R"({ "users" : [ )" + ann_app + ", " + ann_other + ", " + bob + R"( ], "ok" : 1.0 })");
   CHECK(u.Run(R"({"usersInfo": 1, "filter": {"customData.team": 7}, "$db": "app"})") ==
         R"({ "users" : [ )" + bob + R"( ], "ok" : 1.0 })");
-  std::string with_credentials = u.Run(R"({"usersInfo": "bob", "showCredentials": true, "$db": "app"})");
-  CHECK(with_credentials.find(R"("credentials" : { "SCRAM-SHA-256" : { "iterationCount" : 15000, "salt" : ")") !=
+  std::string with_credentials =
+      u.Run(R"({"usersInfo": "bob", "showCredentials": true, "$db": "app"})");
+  CHECK(with_credentials.find(
+            R"("credentials" : { "SCRAM-SHA-256" : { "iterationCount" : 15000, "salt" : ")") !=
         std::string::npos);
   CHECK(with_credentials.find("SCRAM-SHA-1\" :") == std::string::npos);
 }
 
 TEST_CASE("granting, revoking, updating and dropping users") {
   Users u;
-  CHECK(u.Run(R"({"grantRolesToUser": "ann", "roles": ["readWrite", "read", {"role": "dbAdmin", "db": "app"}], "$db": "app"})") ==
-        R"({ "ok" : 1.0 })");
-  CHECK(u.Run(R"({"usersInfo": "ann", "$db": "app"})").find(
-            R"("roles" : [ { "role" : "read", "db" : "app" }, { "role" : "readWrite", "db" : "app" }, )"
-            R"({ "role" : "dbAdmin", "db" : "app" } ])") != std::string::npos);
+  CHECK(
+      u.Run(
+          R"({"grantRolesToUser": "ann", "roles": ["readWrite", "read", {"role": "dbAdmin", "db": "app"}], "$db": "app"})") ==
+      R"({ "ok" : 1.0 })");
+  CHECK(
+      u.Run(R"({"usersInfo": "ann", "$db": "app"})")
+          .find(
+              R"("roles" : [ { "role" : "read", "db" : "app" }, { "role" : "readWrite", "db" : "app" }, )"
+              R"({ "role" : "dbAdmin", "db" : "app" } ])") != std::string::npos);
   CHECK(u.Run(R"({"revokeRolesFromUser": "ann", "roles": ["read", "userAdmin"], "$db": "app"})") ==
         R"({ "ok" : 1.0 })");
-  CHECK(u.Run(R"({"usersInfo": "ann", "$db": "app"})").find(
-            R"("roles" : [ { "role" : "readWrite", "db" : "app" }, { "role" : "dbAdmin", "db" : "app" } ])") !=
-        std::string::npos);
+  CHECK(
+      u.Run(R"({"usersInfo": "ann", "$db": "app"})")
+          .find(
+              R"("roles" : [ { "role" : "readWrite", "db" : "app" }, { "role" : "dbAdmin", "db" : "app" } ])") !=
+      std::string::npos);
   CHECK(u.Run(R"({"updateUser": "ann", "roles": [], "customData": {"x": 1}, "$db": "app"})") ==
         R"({ "ok" : 1.0 })");
-  CHECK(u.Run(R"({"usersInfo": "ann", "$db": "app"})").find(
-            R"("customData" : { "x" : 1 }, "roles" : [  ])") != std::string::npos);
+  CHECK(u.Run(R"({"usersInfo": "ann", "$db": "app"})")
+            .find(R"("customData" : { "x" : 1 }, "roles" : [  ])") != std::string::npos);
   CHECK(u.Run(R"({"updateUser": "ann", "mechanisms": ["SCRAM-SHA-256"], "$db": "app"})") ==
         R"({ "ok" : 1.0 })");
-  CHECK(u.Run(R"({"usersInfo": "ann", "$db": "app"})").find(R"("mechanisms" : [ "SCRAM-SHA-256" ])") !=
-        std::string::npos);
+  CHECK(u.Run(R"({"usersInfo": "ann", "$db": "app"})")
+            .find(R"("mechanisms" : [ "SCRAM-SHA-256" ])") != std::string::npos);
   CHECK(u.Run(R"({"dropUser": "ann", "$db": "app"})") == R"({ "ok" : 1.0 })");
   CHECK(u.Run(R"({"dropAllUsersFromDatabase": 1, "$db": "app"})") == R"({ "n" : 1, "ok" : 1.0 })");
   CHECK(u.Run(R"({"dropAllUsersFromDatabase": 1, "$db": "app"})") == R"({ "n" : 0, "ok" : 1.0 })");
   CHECK(u.Run(R"({"usersInfo": {"forAllDBs": true}, "$db": "admin"})").find("other.ann") !=
         std::string::npos);
+}
+
+TEST_CASE("concurrent role changes to one user are none of them lost") {
+  Users u;
+  const char* roles[] = {"readWrite", "dbAdmin", "userAdmin", "dbOwner"};
+  std::atomic<int> lost{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (const char* role : roles) {
+    threads.emplace_back([&, role] {
+      ConnectionState connection;
+      OperationContext op{u.service, connection};
+      Dispatcher dispatcher(u.registry);
+      auto run = [&](const std::string& json) {
+        bson_error_t error;
+        bson_t* body =
+            bson_new_from_json(reinterpret_cast<const uint8_t*>(json.data()), -1, &error);
+        CommandInvocation cmd;
+        std::string reply = body && ParseInvocation(body, &cmd).ok()
+                                ? testing::Typed(dispatcher.Run(op, cmd).get())
+                                : "unparsable";
+        if (body) bson_destroy(body);
+        return reply;
+      };
+      const std::string entry = std::string(R"({ "role" : ")") + role + R"(", "db" : "app" })";
+      const std::string list = std::string(R"(["roles": [")") + role + R"("], "$db": "app"})";
+      const std::string grant = R"({"grantRolesToUser": "ann", )" + list.substr(1);
+      const std::string revoke = R"({"revokeRolesFromUser": "ann", )" + list.substr(1);
+      for (int i = 0; i < 200; ++i) {
+        // Only this thread touches its role: another thread's write must not undo ours.
+        if (run(grant) != R"({ "ok" : 1.0 })") ++failed;
+        if (run(R"({"usersInfo": "ann", "$db": "app"})").find(entry) == std::string::npos) ++lost;
+        if (run(revoke) != R"({ "ok" : 1.0 })") ++failed;
+        if (run(R"({"usersInfo": "ann", "$db": "app"})").find(entry) != std::string::npos) ++lost;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(failed == 0);
+  CHECK(lost == 0);
+  CHECK(u.Run(R"({"usersInfo": "ann", "$db": "app"})")
+            .find(R"("roles" : [ { "role" : "read", "db" : "app" } ])") != std::string::npos);
 }
