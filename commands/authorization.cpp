@@ -309,19 +309,6 @@ const std::map<std::string, RuleFn, std::less<>>& Rules() {
   return rules;
 }
 
-// Redacts `pwd` the way mongod's user commands do before printing the command.
-void CopyRedacted(const bson_t* in, bson_t* out) {
-  bson_iter_t it;
-  bson_iter_init(&it, in);
-  while (bson_iter_next(&it)) {
-    if (KeyOf(&it) == "pwd") {
-      AppendUtf8(out, "pwd", "xxx");
-    } else {
-      bson_append_iter(out, nullptr, 0, &it);
-    }
-  }
-}
-
 bool IsLocalhost(std::string_view remote) {
   return remote.starts_with("127.") || remote.starts_with("[::1]");
 }
@@ -339,10 +326,29 @@ std::optional<std::vector<RequiredPrivilege>> RequiredPrivileges(const CommandIn
   return it->second(cmd);
 }
 
+Bson RedactedBody(const bson_t* body) {
+  Bson out;
+  bson_iter_t it;
+  bson_iter_init(&it, body);
+  bool sasl = false;
+  bool first = true;
+  while (bson_iter_next(&it)) {
+    std::string_view key = KeyOf(&it);
+    if (first) sasl = key == "saslStart" || key == "saslContinue";
+    first = false;
+    if (key == "pwd") {
+      AppendUtf8(out.get(), "pwd", "xxx");
+    } else if (sasl && key == "payload") {
+      AppendUtf8(out.get(), "payload", "###");
+    } else {
+      bson_append_iter(out.get(), nullptr, 0, &it);
+    }
+  }
+  return out;
+}
+
 std::string RedactedCommandString(const CommandInvocation& cmd) {
-  Bson redacted;
-  CopyRedacted(cmd.body, redacted.get());
-  return ShellString(redacted.get());
+  return ShellString(RedactedBody(cmd.body).get());
 }
 
 Status CheckAuthorization(OperationContext& op, const CommandDefinition& def,

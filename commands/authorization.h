@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/bson.h"
 #include "base/status.h"
 #include "commands/auth_state.h"
 
@@ -126,8 +127,12 @@ std::vector<Privilege> LocalhostExceptionPrivileges();
 Status CheckAuthorization(OperationContext& op, const CommandDefinition& def,
                           const CommandInvocation& cmd);
 
-// The command document as mongod prints it in the "not authorized" message,
-// with passwords replaced by "xxx" (mongod's redactForLogging).
+// The command body fit for logs and messages: `pwd` replaced by "xxx" (the
+// user commands' redactForLogging) and the SASL commands' `payload` by "###"
+// (their sensitive field), as mongod redacts them.
+Bson RedactedBody(const bson_t* body);
+
+// The command document as mongod prints it in the "not authorized" message.
 std::string RedactedCommandString(const CommandInvocation& cmd);
 
 }  // namespace basalt::commands

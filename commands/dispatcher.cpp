@@ -59,7 +59,8 @@ void LogIfSlow(OperationContext& op, const CommandInvocation& invocation, const 
     ns += "." + std::string(Utf8Of(&first));
   }
   AppendUtf8(attr.get(), "ns", ns);
-  BSON_APPEND_DOCUMENT(attr.get(), "command", invocation.body);
+  // Never a password or a SASL payload in the log.
+  BSON_APPEND_DOCUMENT(attr.get(), "command", RedactedBody(invocation.body).get());
   if (!status.ok()) {
     AppendUtf8(attr.get(), "errName", status.codeName());
     BSON_APPEND_INT32(attr.get(), "errCode", status.code());

@@ -40,7 +40,9 @@ async function rejects(promise, code, message) {
 }
 
 before(async () => {
-  server = await startServer(['--auth']);
+  // --slowms 0 logs every command, so the log checks below also cover
+  // createUser's pwd and the SASL payloads in "Slow query" lines.
+  server = await startServer(['--auth', '--slowms', '0']);
   anonymous = await connect();
 });
 
@@ -103,6 +105,8 @@ test('a wrong password fails with code 18, logged without the password', async (
   const log = server.output();
   assert.match(log, /Authentication failed.*"principalName":"admin","authenticationDatabase":"admin"/);
   assert.match(log, /Authentication failed.*"principalName":"nobody".*UserNotFound/);
+  assert.match(log, /Slow query.*"createUser":"admin","pwd":"xxx"/);
+  assert.match(log, /Slow query.*"saslContinue":1,"conversationId":1,"payload":"###"/);
   assert.doesNotMatch(log, /wrongpassword|adminpw/);
 });
 

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "base/bson_shell.h"
 #include "catalog_test_util.h"
 #include "commands/scram.h"
 
@@ -244,5 +245,28 @@ TEST_CASE("under --auth the dispatcher checks every command") {
     c.service.auth_enabled = true;
     CHECK(c.Run(R"({"createUser": "boss", "pwd": "x", "roles": [], "$db": "admin"})") ==
           testing::Error(13, "Unauthorized", "Command createUser requires authentication"));
+  }
+}
+
+TEST_CASE("commands are redacted before they reach logs and messages") {
+  struct Row {
+    const char* body;
+    const char* redacted;
+  };
+  const Row rows[] = {
+      {R"({"createUser": "u", "pwd": "secret", "roles": [], "$db": "a"})",
+       R"({ createUser: "u", pwd: "xxx", roles: [], $db: "a" })"},
+      {R"({"updateUser": "u", "pwd": "secret", "$db": "a"})",
+       R"({ updateUser: "u", pwd: "xxx", $db: "a" })"},
+      {R"({"saslStart": 1, "mechanism": "SCRAM-SHA-256", "payload": "bixuPXU=", "$db": "a"})",
+       R"({ saslStart: 1, mechanism: "SCRAM-SHA-256", payload: "###", $db: "a" })"},
+      {R"({"saslContinue": 1, "conversationId": 1, "payload": "cD14", "$db": "a"})",
+       R"({ saslContinue: 1, conversationId: 1, payload: "###", $db: "a" })"},
+      // Only the SASL commands' payload is secret.
+      {R"({"find": "c", "payload": 1, "$db": "a"})", R"({ find: "c", payload: 1, $db: "a" })"},
+  };
+  for (const auto& row : rows) {
+    Bson body = FromJson(row.body);
+    CHECK(ShellString(RedactedBody(body.get()).get()) == row.redacted);
   }
 }
