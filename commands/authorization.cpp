@@ -326,6 +326,28 @@ std::optional<std::vector<RequiredPrivilege>> RequiredPrivileges(const CommandIn
   return it->second(cmd);
 }
 
+StatusWith<bool> ListOnlyAuthorizedDatabases(OperationContext& op, std::optional<bool> requested) {
+  if (!op.service.auth_enabled) return false;
+  bool may_list_all =
+      Covers(PrivilegesOfConnection(op.connection.auth), {OnCluster(Actions({A::kListDatabases}))});
+  if (requested) {
+    if (!*requested && !may_list_all) {
+      return Status(ErrorCodes::Unauthorized, "Insufficient permissions to list all databases");
+    }
+    return *requested;
+  }
+  return !may_list_all;
+}
+
+bool HasAnyPrivilegeInDatabase(OperationContext& op, std::string_view db) {
+  for (const auto& p : PrivilegesOfConnection(op.connection.auth)) {
+    if (p.actions.none()) continue;
+    if (p.scope == Privilege::Scope::kAnyDatabase) return true;
+    if (p.scope == Privilege::Scope::kDatabase && p.db == db) return true;
+  }
+  return false;
+}
+
 Bson RedactedBody(const bson_t* body) {
   Bson out;
   bson_iter_t it;

@@ -127,6 +127,15 @@ std::vector<Privilege> LocalhostExceptionPrivileges();
 Status CheckAuthorization(OperationContext& op, const CommandDefinition& def,
                           const CommandInvocation& cmd);
 
+// listDatabases' authorizedDatabases as mongod decides it: whether to list only
+// the databases the user has some privilege in. By default, yes when the user
+// lacks the cluster-wide listDatabases action; `requested` false without that
+// action is Unauthorized "Insufficient permissions to list all databases".
+// Always false without --auth.
+StatusWith<bool> ListOnlyAuthorizedDatabases(OperationContext& op, std::optional<bool> requested);
+// Whether the connection's user has any privilege in `db`.
+bool HasAnyPrivilegeInDatabase(OperationContext& op, std::string_view db);
+
 // The command body fit for logs and messages: `pwd` replaced by "xxx" (the
 // user commands' redactForLogging) and the SASL commands' `payload` by "###"
 // (their sensitive field), as mongod redacts them.

@@ -144,6 +144,13 @@ test('readWrite on one database writes there and nowhere else', async () => {
     /^not authorized on other to execute command \{ insert: "docs", documents: \[ \{ _id: 1 \} \], ordered: true, lsid: \{ id: UUID\("[0-9a-f-]{36}"\) \}, \$db: "other" \}$/);
   await rejects(app.db('admin').command({ serverStatus: 1 }), 13,
     /^not authorized on admin to execute command \{ serverStatus: 1/);
+  // listDatabases shows a user the databases it has privileges in.
+  const mine = await app.db('admin').command({ listDatabases: 1, nameOnly: true });
+  assert.deepEqual(mine.databases, [{ name: 'app' }]);
+  await rejects(app.db('admin').command({ listDatabases: 1, authorizedDatabases: false }), 13,
+    'Insufficient permissions to list all databases');
+  const all = await admin.db('admin').command({ listDatabases: 1, nameOnly: true });
+  assert.deepEqual(all.databases.map((d) => d.name), ['admin', 'app', 'test']);
 });
 
 test('read cannot write; granting and revoking roles applies to open connections', async () => {
