@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "commands/auth_state.h"
 #include "commands/service_context.h"
 #include "protocol/compression.h"
 #include "protocol/encode.h"
@@ -48,6 +49,7 @@ struct ConnectionState {
   std::optional<protocol::CompressionNegotiator> compression;
   bool handshake_done = false;
   Bson client_metadata;  // the `client` document of the first hello
+  AuthState auth;        // authenticated users, SASL conversation (auth_state.h)
 };
 
 // The context of one running command.

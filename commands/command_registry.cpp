@@ -45,6 +45,9 @@ void RegisterAllCommands(CommandRegistry* registry) {
   RegisterFindAndModifyCommands(registry);
   RegisterBulkWriteCommands(registry);
   RegisterAggregateCommands(registry);
+  RegisterAuthenticationCommands(registry);
+  RegisterUserCommands(registry);
+  RegisterUsersInfoCommand(registry);
 }
 
 }  // namespace basalt::commands

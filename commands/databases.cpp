@@ -2,6 +2,7 @@
 // mongod 7.0's reply shapes. A database exists while it holds a collection,
 // as in mongod; Basalt has no admin/config/local system collections, so those
 // databases are listed only once a client creates collections in them.
+#include "commands/authorization.h"
 #include "commands/command.h"
 #include "commands/command_util.h"
 #include "commands/families.h"
@@ -22,12 +23,16 @@ Status RunListDatabases(OperationContext& op, const CommandInvocation& cmd, bson
   }
   auto name_only = BoolArgument(cmd, "nameOnly", false);
   if (!name_only.ok()) return name_only.status();
-  // Without access control every database is authorized: the option is
-  // checked for its type and has no other effect.
-  if (auto authorized = FindField(cmd.body, "authorizedDatabases");
-      authorized && !BSON_ITER_HOLDS_BOOL(&*authorized) && !BSON_ITER_HOLDS_NULL(&*authorized)) {
-    return WrongType(cmd, "authorizedDatabases", bson_iter_type(&*authorized), "bool");
+  std::optional<bool> authorized_databases;
+  if (auto authorized = FindField(cmd.body, "authorizedDatabases"); authorized) {
+    if (!BSON_ITER_HOLDS_BOOL(&*authorized) && !BSON_ITER_HOLDS_NULL(&*authorized)) {
+      return WrongType(cmd, "authorizedDatabases", bson_iter_type(&*authorized), "bool");
+    }
+    if (BSON_ITER_HOLDS_BOOL(&*authorized)) authorized_databases = bson_iter_bool(&*authorized);
   }
+  // Under --auth, a user who may not list every database sees those it has privileges in.
+  auto only_authorized = ListOnlyAuthorizedDatabases(op, authorized_databases);
+  if (!only_authorized.ok()) return only_authorized.status();
   auto filter = FilterArgument(cmd);
   if (!filter.ok()) return filter.status();
 
@@ -37,6 +42,7 @@ Status RunListDatabases(OperationContext& op, const CommandInvocation& cmd, bson
   BSON_APPEND_ARRAY_BEGIN(reply, "databases", &databases);
   int32_t index = 0;
   for (const std::string& db : engine->ListDatabaseNames()) {
+    if (only_authorized.value() && !HasAnyPrivilegeInDatabase(op, db)) continue;
     Bson item;
     AppendUtf8(item.get(), "name", db);
     int64_t size = 0;

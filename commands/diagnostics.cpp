@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "base/log.h"
+#include "commands/authentication.h"
 #include "commands/command.h"
 #include "commands/families.h"
 #include "commands/server_version.h"
@@ -277,20 +278,10 @@ Status RunWhatsMyUri(OperationContext& op, const CommandInvocation&, bson_t* rep
   return Status::OK();
 }
 
-Status RunConnectionStatus(OperationContext&, const CommandInvocation& cmd, bson_t* reply) {
-  bson_t auth, users, roles;
-  BSON_APPEND_DOCUMENT_BEGIN(reply, "authInfo", &auth);
-  BSON_APPEND_ARRAY_BEGIN(&auth, "authenticatedUsers", &users);
-  bson_append_array_end(&auth, &users);
-  BSON_APPEND_ARRAY_BEGIN(&auth, "authenticatedUserRoles", &roles);
-  bson_append_array_end(&auth, &roles);
+Status RunConnectionStatus(OperationContext& op, const CommandInvocation& cmd, bson_t* reply) {
   bson_iter_t it;
-  if (bson_iter_init_find(&it, cmd.body, "showPrivileges") && IsTruthy(&it)) {
-    bson_t privileges;
-    BSON_APPEND_ARRAY_BEGIN(&auth, "authenticatedUserPrivileges", &privileges);
-    bson_append_array_end(&auth, &privileges);
-  }
-  bson_append_document_end(reply, &auth);
+  bool show_privileges = bson_iter_init_find(&it, cmd.body, "showPrivileges") && IsTruthy(&it);
+  AppendAuthInfo(op, show_privileges, reply);
   return Status::OK();
 }
 

@@ -5,6 +5,8 @@
 
 #include "base/interrupt.h"
 #include "base/log.h"
+#include "commands/authentication.h"
+#include "commands/authorization.h"
 #include "commands/command_util.h"
 
 namespace basalt::commands {
@@ -58,7 +60,8 @@ void LogIfSlow(OperationContext& op, const CommandInvocation& invocation, const 
     ns += "." + std::string(Utf8Of(&first));
   }
   AppendUtf8(attr.get(), "ns", ns);
-  BSON_APPEND_DOCUMENT(attr.get(), "command", invocation.body);
+  // Never a password or a SASL payload in the log.
+  BSON_APPEND_DOCUMENT(attr.get(), "command", RedactedBody(invocation.body).get());
   if (!status.ok()) {
     AppendUtf8(attr.get(), "errName", status.codeName());
     BSON_APPEND_INT32(attr.get(), "errCode", status.code());
@@ -104,11 +107,18 @@ Bson Dispatcher::Run(OperationContext& op, const CommandInvocation& invocation) 
     return ErrorReply(Status(ErrorCodes::Unauthorized,
                              def->name + " may only be run against the admin database."));
   }
+  if (op.service.auth_enabled) {
+    RefreshAuthenticatedUsers(op);
+    if (Status allowed = CheckAuthorization(op, *def, invocation); !allowed.ok()) {
+      return ErrorReply(allowed);
+    }
+  }
   if (log::ShouldLogDebug("COMMAND", 2)) {
     Bson attr;
     AppendUtf8(attr.get(), "db", invocation.db);
     AppendUtf8(attr.get(), "client", op.connection.remote);
-    BSON_APPEND_DOCUMENT(attr.get(), "commandArgs", invocation.body);
+    // Passwords and SASL payloads never reach the log.
+    BSON_APPEND_DOCUMENT(attr.get(), "commandArgs", RedactedBody(invocation.body).get());
     log::Debug(2, "COMMAND", 21965, "conn" + std::to_string(op.connection.id),
                "About to run the command", attr.get());
   }
@@ -116,6 +126,7 @@ Bson Dispatcher::Run(OperationContext& op, const CommandInvocation& invocation) 
   auto started = std::chrono::steady_clock::now();
   Status status = RunTracked(op, invocation, *def, reply.get());
   op.service.latencies.Record(def->name, std::chrono::steady_clock::now() - started);
+  NoteCommandRan(op, invocation);
   LogIfSlow(op, invocation, status, started);
   if (!status.ok()) return ErrorReply(status);
   BSON_APPEND_DOUBLE(reply.get(), "ok", 1.0);

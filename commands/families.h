@@ -22,5 +22,8 @@ void RegisterUpdateCommands(CommandRegistry* registry);         // update.cpp
 void RegisterFindAndModifyCommands(CommandRegistry* registry);  // find_and_modify.cpp
 void RegisterBulkWriteCommands(CommandRegistry* registry);      // bulk_write.cpp
 void RegisterAggregateCommands(CommandRegistry* registry);      // aggregate.cpp
+void RegisterAuthenticationCommands(CommandRegistry* registry); // authentication.cpp
+void RegisterUserCommands(CommandRegistry* registry);           // user_commands.cpp
+void RegisterUsersInfoCommand(CommandRegistry* registry);       // users_info.cpp
 
 }  // namespace basalt::commands

@@ -2,6 +2,7 @@
 // poll to monitor the server. Basalt answers as a standalone, writable mongod.
 #include <sys/time.h>
 
+#include "commands/authentication.h"
 #include "commands/command.h"
 #include "commands/families.h"
 #include "commands/server_version.h"
@@ -77,7 +78,7 @@ Status RunHello(OperationContext& op, const CommandInvocation& cmd, bson_t* repl
   BSON_APPEND_INT32(reply, "maxWireVersion", kMaxWireVersion);
   BSON_APPEND_BOOL(reply, "readOnly", false);
   if (!compression.empty()) AppendStringArray(reply, "compression", compression);
-  return Status::OK();
+  return AppendHelloAuthFields(op, cmd, reply);
 }
 
 }  // namespace

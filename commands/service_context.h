@@ -69,6 +69,10 @@ struct ServiceContext {
   int32_t max_incoming_connections = 1000000;
   std::vector<protocol::CompressorId> compressors = protocol::DefaultCompressors();
   std::string storage_engine_name = "rocksdb";
+  // --auth / security.authorization: enabled: commands check privileges.
+  bool auth_enabled = false;
+  // Bumped by every change to a user, so connections re-read their roles.
+  std::atomic<uint64_t> users_generation{0};
   // Commands slower than this are logged ("Slow query"), as mongod's slowms.
   int64_t slow_op_threshold_ms = 100;
   // Starts a graceful shutdown (the shutdown command); set by the server.

@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
   service.compressors = options.compressors;
   service.storage_engine_name = options.storage_engine;
   service.slow_op_threshold_ms = options.slow_op_threshold_ms;
+  service.auth_enabled = options.auth;
   LogStartup(options, service);
 
   auto engine = OpenStorage(options);

@@ -201,6 +201,20 @@ const std::vector<OptionSpec>& Specs() {
            return SetInt(&o->slow_op_threshold_ms, "operationProfiling.slowOpThresholdMs", v, 0,
                          INT32_MAX);
          }},
+        // The command line's --auth / --noauth are the YAML's "enabled" /
+        // "disabled" (see ParseOptions), recorded as mongod records them.
+        {{},
+         "security.authorization",
+         Kind::kString,
+         "enabled or disabled: whether clients must authenticate",
+         [](const std::string& v, ServerOptions* o) {
+           if (v != "enabled" && v != "disabled") {
+             return BadValue("security.authorization", "must be enabled or disabled");
+           }
+           o->auth = v == "enabled";
+           return Status::OK();
+         },
+         "BASALT_AUTHORIZATION"},
         {{"--pidfilepath"},
          "processManagement.pidFilePath",
          Kind::kString,

@@ -156,6 +156,10 @@ std::string HelpText() {
          "  [$BASALT_CONFIG]\n";
   out << "  -v [ --verbose ]                  more verbose log output (-vv ... -vvvvv for more)"
          "  [systemLog.verbosity, $BASALT_VERBOSITY]\n";
+  out << "  --auth                            run with security"
+         "  [security.authorization, $BASALT_AUTHORIZATION]\n";
+  out << "  --noauth                          run without security"
+         "  [security.authorization, $BASALT_AUTHORIZATION]\n";
   for (const auto& spec : Specs()) {
     if (spec.flags.empty()) continue;
     std::string left = "  " + spec.flags[0] + (spec.kind == Kind::kFlag ? "" : " arg");
@@ -247,6 +251,11 @@ StatusWith<ParseResult> ParseOptions(const std::vector<std::string>& args, const
       }
       return args[++i];
     };
+    if (arg == "--auth" || arg == "--noauth") {
+      flags.emplace_back(FindByPath("security.authorization"),
+                         arg == "--auth" ? "enabled" : "disabled");
+      continue;
+    }
     if (arg == "-f" || arg == "--config") {
       auto path = needs_value();
       if (!path.ok()) return path.status();

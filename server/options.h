@@ -38,6 +38,8 @@ struct ServerOptions {
 
   std::string pid_file_path;  // empty: none
 
+  bool auth = false;  // --auth, security.authorization: enabled
+
   std::string config_path;
 
   // What was set explicitly, nested as in mongod.conf (getCmdLineOpts' `parsed`).

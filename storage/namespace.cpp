@@ -74,6 +74,8 @@ Status ValidateNamespaceForCreate(std::string_view db, std::string_view coll) {
     static constexpr std::string_view kAllowed[] = {"system.js", "system.profile"};
     bool allowed = false;
     for (auto name : kAllowed) allowed = allowed || coll == name;
+    // admin holds the users (mongod's isLegalClientSystemNS allows these too).
+    allowed = allowed || (db == "admin" && coll == "system.users");
     if (!allowed) {
       return Status(ErrorCodes::InvalidNamespace, "Invalid system namespace: " + Ns(db, coll));
     }

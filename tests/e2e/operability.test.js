@@ -323,8 +323,16 @@ test('conf/basalt.conf starts a server as is and with every commented option ena
     // The sample's relative paths are overridden by flags, which win over the file.
     const server = await startServer(['--config', conf, '--logpath', path.join(dir, `${name}.log`),
       '--pidfilepath', path.join(dir, `${name}.pid`)]);
-    const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000 });
+    let client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000 });
     try {
+      if (name === 'full') {
+        // The sample turns on security.authorization: create the first user
+        // from localhost, then connect as that user.
+        await client.db('admin').command({ createUser: 'admin', pwd: 'secret', roles: ['root'] });
+        await client.close();
+        client = new MongoClient(server.uri, { auth: { username: 'admin', password: 'secret' },
+          serverSelectionTimeoutMS: 5000 });
+      }
       const { parsed } = await client.db('admin').command({ getCmdLineOpts: 1 });
       assert.equal(parsed.config, conf);
       assert.equal(parsed.operationProfiling.slowOpThresholdMs, 100);
@@ -332,6 +340,7 @@ test('conf/basalt.conf starts a server as is and with every commented option ena
         assert.equal(parsed.systemLog.component.command.verbosity, 2);
         assert.equal(parsed.systemLog.logRotate, 'rename');
         assert.equal(parsed.net.metrics.port, metricsPort);
+        assert.equal(parsed.security.authorization, 'enabled');
         assert.equal((await httpRequest(metricsPort, 'GET', '/metrics')).status, 200);
       }
     } finally {

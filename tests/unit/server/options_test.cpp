@@ -212,3 +212,33 @@ TEST_CASE("environment variable names derive from the flags") {
     CHECK(EnvName(*spec) == row.env);
   }
 }
+TEST_CASE("--auth, --noauth and security.authorization turn access control on and off") {
+  struct Row {
+    std::vector<std::string> args;
+    bool auth;
+    const char* parsed;
+  };
+  const Row rows[] = {
+      {{}, false, "{ }"},
+      {{"--auth"}, true, R"({ "security" : { "authorization" : "enabled" } })"},
+      {{"--noauth"}, false, R"({ "security" : { "authorization" : "disabled" } })"},
+      {{"--auth", "--noauth"}, false, R"({ "security" : { "authorization" : "disabled" } })"},
+  };
+  for (const auto& row : rows) {
+    auto r = Parse(row.args);
+    REQUIRE(r.ok());
+    CHECK(r.value().options.auth == row.auth);
+    CHECK(r.value().options.parsed.ToJson() == row.parsed);
+  }
+  ServerOptions on;
+  REQUIRE(ApplyConfigYaml("security:\n  authorization: enabled\n", &on).ok());
+  CHECK(on.auth);
+  ServerOptions off;
+  REQUIRE(ApplyConfigYaml("security:\n  authorization: disabled\n", &off).ok());
+  CHECK_FALSE(off.auth);
+  ServerOptions bad;
+  Status status = ApplyConfigYaml("security:\n  authorization: yes\n", &bad);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.reason() == "Bad value for option security.authorization: must be enabled or disabled");
+  CHECK(HelpText().find("--auth ") != std::string::npos);
+}
