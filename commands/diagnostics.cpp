@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "commands/authentication.h"
+#include "commands/authorization.h"
 #include "commands/command.h"
 #include "commands/families.h"
 #include "commands/server_version.h"
@@ -344,7 +345,16 @@ void RegisterDiagnosticCommands(CommandRegistry* registry) {
                               bson_append_document_begin(&commands, def->name.c_str(), -1, &entry);
                               AppendStringArray(&entry, "aliases", def->aliases);
                               AppendUtf8(&entry, "help", def->help);
-                              BSON_APPEND_BOOL(&entry, "requiresAuth", true);
+                              // requiresAuth as the authorization table says
+                              // (hello, saslStart, ping... are open).
+                              Bson body;
+                              BSON_APPEND_INT32(body.get(), def->name.c_str(), 1);
+                              CommandInvocation probe;
+                              probe.name = def->name;
+                              probe.body = body.get();
+                              probe.db = "admin";
+                              BSON_APPEND_BOOL(&entry, "requiresAuth",
+                                               RequiredPrivileges(probe, def->name).has_value());
                               BSON_APPEND_BOOL(&entry, "secondaryOk", true);
                               BSON_APPEND_BOOL(&entry, "adminOnly", def->admin_only);
                               bson_append_document_end(&commands, &entry);

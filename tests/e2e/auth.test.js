@@ -77,6 +77,17 @@ test('once a user exists, hello stays open and data commands need authentication
     'Command listDatabases requires authentication');
 });
 
+test('listCommands says which commands need authentication', async () => {
+  const admin = await connect('admin:adminpw');
+  const { commands } = await admin.db('admin').command({ listCommands: 1 });
+  for (const open of ['hello', 'ping', 'saslStart', 'saslContinue', 'buildInfo']) {
+    assert.equal(commands[open].requiresAuth, false, open);
+  }
+  for (const guarded of ['find', 'insert', 'createUser', 'listCommands', 'serverStatus']) {
+    assert.equal(commands[guarded].requiresAuth, true, guarded);
+  }
+});
+
 test('the driver authenticates with SCRAM-SHA-256 by default and with SCRAM-SHA-1', async () => {
   for (const mechanism of ['', '&authMechanism=SCRAM-SHA-256', '&authMechanism=SCRAM-SHA-1']) {
     const admin = await connect('admin:adminpw', mechanism);
