@@ -78,6 +78,35 @@ class SkipStageSpec : public StageSpec {
   int64_t skip_;
 };
 
+// A stage mongod desugars into a fixed chain of others ($sortByCount is
+// $group then $sort, $bucket is $group then $sort), run as one stage so that
+// explain shows the stage as given.
+class ChainStageSpec : public StageSpec {
+ public:
+  ChainStageSpec(std::string_view name, std::vector<StagePtr> stages)
+      : name_(name), stages_(std::move(stages)) {}
+  std::string_view name() const override { return name_; }
+  Status Optimize() override {
+    for (auto& stage : stages_) {
+      if (Status s = stage->Optimize(); !s.ok()) return s;
+    }
+    return Status::OK();
+  }
+  StatusWith<std::unique_ptr<DocumentStream>> Instantiate(std::unique_ptr<DocumentStream> source,
+                                                          PipelineContext& ctx) const override {
+    for (const auto& stage : stages_) {
+      auto next = stage->Instantiate(std::move(source), ctx);
+      if (!next.ok()) return next;
+      source = std::move(next.value());
+    }
+    return source;
+  }
+
+ private:
+  std::string_view name_;  // a literal
+  std::vector<StagePtr> stages_;
+};
+
 // Runs `stages` (already parsed, in `ctx`) over `source`.
 StatusWith<std::unique_ptr<DocumentStream>> ExecuteStages(const std::vector<StagePtr>& stages,
                                                           std::unique_ptr<DocumentStream> source,

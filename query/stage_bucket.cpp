@@ -196,23 +196,6 @@ Bson GroupSpecFor(const BucketArgs& args) {
   return group;
 }
 
-// The rewritten pair, run as one stage so that explain shows the $bucket given.
-class BucketSpec : public StageSpec {
- public:
-  BucketSpec(StagePtr group, StagePtr sort) : group_(std::move(group)), sort_(std::move(sort)) {}
-  std::string_view name() const override { return "$bucket"; }
-  Status Optimize() override { return group_->Optimize(); }
-  StatusWith<std::unique_ptr<DocumentStream>> Instantiate(std::unique_ptr<DocumentStream> source,
-                                                          PipelineContext& ctx) const override {
-    auto grouped = group_->Instantiate(std::move(source), ctx);
-    if (!grouped.ok()) return grouped;
-    return sort_->Instantiate(std::move(grouped.value()), ctx);
-  }
-
- private:
-  StagePtr group_;
-  StagePtr sort_;
-};
 
 StatusWith<StagePtr> ParseBucket(const bson_iter_t* arg, PipelineContext& ctx) {
   auto args = ParseBucketArgs(arg, ctx);
@@ -227,7 +210,8 @@ StatusWith<StagePtr> ParseBucket(const bson_iter_t* arg, PipelineContext& ctx) {
   bson_append_document_end(sort_doc.get(), &key);
   auto sort = ParseStage(sort_doc.get(), ctx);
   if (!sort.ok()) return sort.status();
-  return StagePtr(std::make_shared<BucketSpec>(std::move(group.value()), std::move(sort.value())));
+  return StagePtr(std::make_shared<ChainStageSpec>(
+      "$bucket", std::vector<StagePtr>{std::move(group.value()), std::move(sort.value())}));
 }
 
 }  // namespace

@@ -295,24 +295,6 @@ StatusWith<StagePtr> ParseGroup(const bson_iter_t* arg, PipelineContext& ctx) {
   return StagePtr(std::move(spec.value()));
 }
 
-// {$sortByCount: <expr>}: {$group: {_id: <expr>, count: {$sum: 1}}}, {$sort: {count: -1}}.
-class SortByCountSpec : public StageSpec {
- public:
-  SortByCountSpec(std::shared_ptr<GroupSpec> group, std::shared_ptr<SortStageSpec> sort)
-      : group_(std::move(group)), sort_(std::move(sort)) {}
-  std::string_view name() const override { return "$sortByCount"; }
-  Status Optimize() override { return group_->Optimize(); }
-  StatusWith<std::unique_ptr<DocumentStream>> Instantiate(std::unique_ptr<DocumentStream> source,
-                                                          PipelineContext& ctx) const override {
-    auto grouped = group_->Instantiate(std::move(source), ctx);
-    if (!grouped.ok()) return grouped;
-    return sort_->Instantiate(std::move(grouped.value()), ctx);
-  }
-
- private:
-  std::shared_ptr<GroupSpec> group_;
-  std::shared_ptr<SortStageSpec> sort_;
-};
 
 StatusWith<StagePtr> ParseSortByCount(const bson_iter_t* arg, PipelineContext& ctx) {
   const std::string kMessage =
@@ -345,7 +327,8 @@ StatusWith<StagePtr> ParseSortByCount(const bson_iter_t* arg, PipelineContext& c
   auto pattern = SortPattern::Parse(key.get());
   if (!pattern.ok()) return pattern.status();
   auto sort = std::make_shared<SortStageSpec>(std::move(pattern.value()), std::move(key));
-  return StagePtr(std::make_shared<SortByCountSpec>(std::move(group.value()), std::move(sort)));
+  return StagePtr(std::make_shared<ChainStageSpec>(
+      "$sortByCount", std::vector<StagePtr>{std::move(group.value()), std::move(sort)}));
 }
 
 }  // namespace
