@@ -295,7 +295,7 @@ StatusWith<StagePtr> ParseGroup(const bson_iter_t* arg, PipelineContext& ctx) {
   return StagePtr(std::move(spec.value()));
 }
 
-
+// {$sortByCount: <expr>}: {$group: {_id: <expr>, count: {$sum: 1}}}, {$sort: {count: -1}}.
 StatusWith<StagePtr> ParseSortByCount(const bson_iter_t* arg, PipelineContext& ctx) {
   const std::string kMessage =
       "the sortByCount field must be defined as a $-prefixed path or an expression inside an "
