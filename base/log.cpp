@@ -71,18 +71,6 @@ void WriteLine(const std::string& line) {
   std::fflush(out);
 }
 
-std::string Timestamp() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  int millis = static_cast<int>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03d+00:00", millis);
-  return buf;
-}
 
 std::string SeverityText(Severity s, int debug_level) {
   switch (s) {
@@ -134,6 +122,19 @@ std::string CompactJson(const bson_t* doc) {
 }
 
 }  // namespace
+
+std::string CurrentTimestamp() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  int millis = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03d+00:00", millis);
+  return buf;
+}
 
 std::string Setup(const Options& options) {
   format = options.format;
@@ -234,13 +235,13 @@ std::string FormatLine(Format line_format, Severity severity, int debug_level,
   std::string line;
   std::string severity_text = SeverityText(severity, debug_level);
   if (line_format == Format::kJson) {
-    line = "{\"t\":{\"$date\":\"" + Timestamp() + "\"},\"s\":\"" + severity_text +
+    line = "{\"t\":{\"$date\":\"" + CurrentTimestamp() + "\"},\"s\":\"" + severity_text +
            "\",\"c\":" + JsonString(component) + ",\"id\":" + std::to_string(id) +
            ",\"ctx\":" + JsonString(ctx) + ",\"msg\":" + JsonString(message);
     if (attributes && !bson_empty(attributes)) line += ",\"attr\":" + CompactJson(attributes);
     line += "}";
   } else {
-    line = Timestamp() + " " + severity_text + " " + std::string(component);
+    line = CurrentTimestamp() + " " + severity_text + " " + std::string(component);
     line.resize(std::max<size_t>(line.size(), 41), ' ');
     line += " [" + std::string(ctx) + "] " + std::string(message);
     if (attributes && !bson_empty(attributes)) line += " " + CompactJson(attributes);

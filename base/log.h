@@ -95,4 +95,7 @@ inline void Error(std::string_view component, int id, std::string_view ctx, std:
   Write(Severity::kError, component, id, ctx, msg, attr);
 }
 
+// The current time as mongod's log lines print it: 2026-11-24T05:06:07.089+00:00 (UTC).
+std::string CurrentTimestamp();
+
 }  // namespace basalt::log

@@ -1,23 +1,9 @@
 #include "commands/operation_registry.h"
 
-#include <cstdio>
-#include <ctime>
+#include "base/log.h"
 
 namespace basalt::commands {
 namespace {
-
-std::string IsoTime(std::chrono::system_clock::time_point when) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(when);
-  int millis = static_cast<int>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count() %
-      1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03d+00:00", millis);
-  return buf;
-}
 
 std::string StringField(const bson_t* body, const char* name) {
   bson_iter_t it;
@@ -91,7 +77,7 @@ void AppendCurrentOpDocument(const ActiveOperation& op, const std::string& host,
     BSON_APPEND_DOCUMENT(out, "clientMetadata", op.client_metadata.get());
   }
   BSON_APPEND_BOOL(out, "active", true);
-  AppendUtf8(out, "currentOpTime", IsoTime(std::chrono::system_clock::now()));
+  AppendUtf8(out, "currentOpTime", log::CurrentTimestamp());
   BSON_APPEND_BOOL(out, "threaded", true);
   BSON_APPEND_INT64(out, "opid", op.opid);
   BSON_APPEND_INT64(out, "secs_running", elapsed / 1000000);
