@@ -173,6 +173,47 @@ test('a CA file makes the server demand a client certificate it can verify', asy
   } finally {
     await lenient.stop();
   }
+  // allowInvalidCertificates: a certificate from an unknown CA is accepted.
+  const insecure = await startServer([...tlsArgs('requireTLS'), '--tlsCAFile', file('ca.pem'),
+    '--tlsAllowInvalidCertificates']);
+  try {
+    const insecureUri = `mongodb://localhost:${insecure.port}/`;
+    assert.equal((await pingOver(insecureUri,
+      { ...base, tlsCertificateKeyFile: file('rogue.pem') })).ok, 1);
+    assert.match(insecure.output(), /peerSubject.*CN ?= ?rogue/);
+  } finally {
+    await insecure.stop();
+  }
+});
+
+test('idle TLS connections and stalled handshakes hold little memory', async (t) => {
+  const server = await startServer(tlsArgs('requireTLS'));
+  const socks = [];
+  const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(
+    fs.readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))[1]) * 1024;
+  try {
+    const warm = await tlsHandshake(server.port, {});
+    warm.sock.destroy();
+    const before = rss();
+    for (let i = 0; i < 200; i++) {
+      const done = await tlsHandshake(server.port, {});
+      assert.equal(done.error, undefined);
+      socks.push(done.sock);
+      // And a connection that starts a handshake record, then says nothing more.
+      const stalled = net.connect({ port: server.port, host: '127.0.0.1' });
+      stalled.on('error', () => {});
+      stalled.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
+      socks.push(stalled);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const growth = rss() - before;
+    t.diagnostic(`RSS growth for 200 idle TLS + 200 stalled handshakes: ${(growth / 1048576).toFixed(1)} MB`);
+    // About 80 KB a connection: asio's two 17 KB record buffers plus OpenSSL's state.
+    assert.ok(growth < 80 * 1048576, `RSS grew ${(growth / 1048576).toFixed(1)} MB`);
+  } finally {
+    for (const s of socks) s.destroy();
+    await server.stop();
+  }
 });
 
 test('bad TLS configuration stops start-up with exit code 2 and a message', () => {
