@@ -26,6 +26,20 @@ bool IsEndOfStream(const asio::error_code& ec) {
   return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
 }
 
+// Whether the first `n` bytes of a connection (up to a header's 16) open a TLS
+// ClientHello rather than a message: a handshake record (0x16, version 3.x), the
+// ClientHello type (1) at byte 5, and in bytes 12-15, where a message has its
+// opcode (at most 2013), the hello's random bytes. The first byte alone is not
+// enough: a 278-byte message starts with 0x16 too.
+bool LooksLikeTlsClientHello(const uint8_t* h, size_t n) {
+  if (n < 1 || h[0] != kTlsHandshakeRecord) return false;
+  if (n >= 3 && (h[1] != 0x03 || h[2] > 0x04)) return false;
+  if (n >= 6 && h[5] != 0x01) return false;
+  if (n < static_cast<size_t>(protocol::kHeaderSize)) return true;
+  const uint32_t op_code = h[12] | h[13] << 8 | h[14] << 16 | static_cast<uint32_t>(h[15]) << 24;
+  return op_code < 1 || op_code > 2013;
+}
+
 }  // namespace
 
 int32_t NextMessageId() { return next_message_id.fetch_add(1, std::memory_order_relaxed); }
@@ -79,10 +93,10 @@ void Session::DetectTls() {
   socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](
                                                            asio::error_code ec) {
     if (ec) return self->Close(ec == asio::error::eof ? "" : ec.message());
-    uint8_t first = 0;
-    size_t n = self->socket_.receive(asio::buffer(&first, 1), asio::socket_base::message_peek, ec);
+    std::array<uint8_t, protocol::kHeaderSize> start{};
+    size_t n = self->socket_.receive(asio::buffer(start), asio::socket_base::message_peek, ec);
     if (ec || n == 0) return self->Close(ec && ec != asio::error::eof ? ec.message() : "");
-    if (first == kTlsHandshakeRecord) return self->StartTlsHandshake();
+    if (LooksLikeTlsClientHello(start.data(), n)) return self->StartTlsHandshake();
     if (self->tls_required_) {
       Bson attr;
       AppendUtf8(attr.get(), "remote", self->state_.remote);
@@ -151,6 +165,9 @@ void Session::ReadHeader() {
 
 void Session::OnHeader(size_t bytes) {
   service_.network.bytes_in.fetch_add(static_cast<int64_t>(bytes));
+  if (!tls_context_ && LooksLikeTlsClientHello(header_bytes_.data(), header_bytes_.size())) {
+    return Close("SSL handshake received but server is started without SSL support");
+  }
   auto header = protocol::ParseHeader(header_bytes_.data());
   if (!header.ok()) {
     if (protocol::IsHttpGet(header_bytes_.data())) {

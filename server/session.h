@@ -39,7 +39,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void RequestStop();
 
  private:
-  // TLS modes: peeks at the first byte to tell a TLS handshake from a plain message.
+  // TLS modes: peeks at the first bytes to tell a TLS ClientHello from a plain message.
   void DetectTls();
   void StartTlsHandshake();
   void ReadHeader();

@@ -16,8 +16,8 @@ namespace basalt::server {
 // PEM file cannot be read or the key does not match the certificate.
 StatusWith<std::shared_ptr<asio::ssl::context>> MakeServerTlsContext(const ServerOptions& options);
 
-// The first byte of a TLS connection: a handshake record (mongod peeks at it
-// to tell TLS from plain connections on one port).
+// The first byte of a TLS connection: a handshake record's type (with the bytes
+// after it, this tells TLS from plain connections on one port, as mongod does).
 constexpr uint8_t kTlsHandshakeRecord = 0x16;
 
 }  // namespace basalt::server

@@ -142,6 +142,12 @@ test('preferTLS and allowTLS serve TLS and plain clients on one port', async () 
       const uri = `mongodb://localhost:${server.port}/`;
       assert.equal((await pingOver(uri, { tls: true, tlsCAFile: file('ca.pem') })).ok, 1);
       assert.equal((await pingOver(uri, {})).ok, 1);
+      // A plain message 278 (0x116) bytes long starts with 0x16, as a TLS record does.
+      let pad = 0;
+      const padded = () => opMsg({ hello: 1, $db: 'admin', pad: 'x'.repeat(pad) });
+      while (padded().length < 278) pad++;
+      assert.equal(padded()[0], 0x16);
+      assert.equal((await exchange(server.port, padded())).body.ok, 1, mode);
     } finally {
       await server.stop();
     }
@@ -212,6 +218,18 @@ test('idle TLS connections and stalled handshakes hold little memory', async (t)
     assert.ok(growth < 80 * 1048576, `RSS grew ${(growth / 1048576).toFixed(1)} MB`);
   } finally {
     for (const s of socks) s.destroy();
+    await server.stop();
+  }
+});
+
+test('with TLS disabled, a TLS handshake is refused and logged as mongod does', async () => {
+  const server = await startServer([]);
+  try {
+    const attempt = await tlsHandshake(server.port, {});
+    assert.ok(attempt.error, 'no TLS without tlsMode');
+    assert.ok(await waitForOutput(server,
+      /SSL handshake received but server is started without SSL support/));
+  } finally {
     await server.stop();
   }
 });
