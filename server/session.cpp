@@ -26,20 +26,6 @@ bool IsEndOfStream(const asio::error_code& ec) {
   return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
 }
 
-// Whether the first `n` bytes of a connection (up to a header's 16) open a TLS
-// ClientHello rather than a message: a handshake record (0x16, version 3.x), the
-// ClientHello type (1) at byte 5, and in bytes 12-15, where a message has its
-// opcode (at most 2013), the hello's random bytes. The first byte alone is not
-// enough: a 278-byte message starts with 0x16 too.
-bool LooksLikeTlsClientHello(const uint8_t* h, size_t n) {
-  if (n < 1 || h[0] != kTlsHandshakeRecord) return false;
-  if (n >= 3 && (h[1] != 0x03 || h[2] > 0x04)) return false;
-  if (n >= 6 && h[5] != 0x01) return false;
-  if (n < static_cast<size_t>(protocol::kHeaderSize)) return true;
-  const uint32_t op_code = h[12] | h[13] << 8 | h[14] << 16 | static_cast<uint32_t>(h[15]) << 24;
-  return op_code < 1 || op_code > 2013;
-}
-
 }  // namespace
 
 int32_t NextMessageId() { return next_message_id.fetch_add(1, std::memory_order_relaxed); }

@@ -25,6 +25,18 @@ Status FileError(const std::string& what, const std::string& path, const asio::e
 
 }  // namespace
 
+// A handshake record (0x16, version 3.x) holding a ClientHello (type 1 at byte
+// 5); where a message has its opcode (bytes 12-15, at most 2013) a hello has
+// random bytes. Fewer bytes than a header decide on what is there.
+bool LooksLikeTlsClientHello(const uint8_t* h, size_t n) {
+  if (n < 1 || h[0] != kTlsHandshakeRecord) return false;
+  if (n >= 3 && (h[1] != 0x03 || h[2] > 0x04)) return false;
+  if (n >= 6 && h[5] != 0x01) return false;
+  if (n < 16) return true;
+  const uint32_t op_code = h[12] | h[13] << 8 | h[14] << 16 | static_cast<uint32_t>(h[15]) << 24;
+  return op_code < 1 || op_code > 2013;
+}
+
 StatusWith<std::shared_ptr<asio::ssl::context>> MakeServerTlsContext(const ServerOptions& o) {
   if (o.tls_mode == ServerOptions::TlsMode::kDisabled) {
     return std::shared_ptr<asio::ssl::context>();

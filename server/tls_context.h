@@ -16,8 +16,13 @@ namespace basalt::server {
 // PEM file cannot be read or the key does not match the certificate.
 StatusWith<std::shared_ptr<asio::ssl::context>> MakeServerTlsContext(const ServerOptions& options);
 
-// The first byte of a TLS connection: a handshake record's type (with the bytes
-// after it, this tells TLS from plain connections on one port, as mongod does).
+// The first byte of a TLS connection: a handshake record's type.
 constexpr uint8_t kTlsHandshakeRecord = 0x16;
+
+// Whether the first `n` bytes of a connection (up to a message header's 16) open a
+// TLS ClientHello rather than a message, which tells TLS from plain connections
+// on one port as mongod does. The first byte alone is not enough: a 278-byte
+// message starts with 0x16 too.
+bool LooksLikeTlsClientHello(const uint8_t* bytes, size_t n);
 
 }  // namespace basalt::server

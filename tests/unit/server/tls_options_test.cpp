@@ -129,3 +129,35 @@ TEST_CASE("the TLS context refuses missing or malformed PEM files, naming them")
   REQUIRE_FALSE(malformed.ok());
   CHECK(malformed.status().reason().find(garbage) != std::string::npos);
 }
+
+TEST_CASE("a TLS ClientHello is told from a message by its first bytes") {
+  struct Row {
+    std::vector<uint8_t> bytes;
+    bool tls;
+    const char* why;
+  };
+  // A TLS 1.2 ClientHello's start: record header, handshake type 1, length, version, random.
+  std::vector<uint8_t> hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01,
+                                0xfc, 0x03, 0x03, 0x9a, 0x41, 0x7e, 0x22, 0xd3};
+  // OP_MSG of 278 (0x116) bytes: its length's low byte is 0x16.
+  std::vector<uint8_t> msg_278 = {0x16, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+                                  0x00, 0x00, 0x00, 0x00, 0xdd, 0x07, 0x00, 0x00};
+  // A 66,326-byte message whose request id makes bytes 1-5 look like a hello: the opcode tells.
+  std::vector<uint8_t> msg_lookalike = {0x16, 0x03, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
+                                        0x00, 0x00, 0x00, 0x00, 0xdd, 0x07, 0x00, 0x00};
+  std::vector<Row> rows = {
+      {hello, true, "ClientHello"},
+      {{0x16, 0x03, 0x01, 0x02, 0x00}, true, "record header only (a stalled handshake)"},
+      {{0x16}, true, "one byte: undecided, taken as TLS"},
+      {msg_278, false, "278-byte message"},
+      {msg_lookalike, false, "message with hello-like bytes"},
+      {{0x15, 0x00, 0x00, 0x00}, false, "small message"},
+      {{'G', 'E', 'T', ' '}, false, "HTTP"},
+      {{0x16, 0x03, 0x01, 0x02, 0x00, 0x02}, false, "handshake record but not a ClientHello"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.why);
+    CHECK(LooksLikeTlsClientHello(row.bytes.data(), row.bytes.size()) == row.tls);
+  }
+  CHECK_FALSE(LooksLikeTlsClientHello(nullptr, 0));
+}
