@@ -11,9 +11,10 @@ BUILD_PACKAGES=(
   librocksdb-dev libsnappy-dev zlib1g-dev libzstd-dev liblz4-dev libbz2-dev libssl-dev
   libpcre2-dev
 )
-# clang and its runtimes: the sanitizer and libFuzzer builds.
+# clang and its runtimes: the sanitizer and libFuzzer builds; the openssl CLI makes the
+# TLS test's certificates.
 TEST_PACKAGES=(nodejs npm python3 python3-pymongo python3-snappy python3-zstandard
-  clang libclang-rt-14-dev)
+  clang libclang-rt-14-dev openssl)
 
 want=("${BUILD_PACKAGES[@]}")
 [[ "${1:-}" == "--with-tests" ]] && want+=("${TEST_PACKAGES[@]}")

@@ -14,6 +14,7 @@
 #include "query/partial_filter.h"
 #include "server/options.h"
 #include "server/server.h"
+#include "server/tls_context.h"
 
 using namespace basalt;
 
@@ -120,6 +121,16 @@ int main(int argc, char** argv) {
   service.auth_enabled = options.auth;
   LogStartup(options, service);
 
+  // Before the data directory is touched: a bad certificate file is a configuration error.
+  auto tls_context = server::MakeServerTlsContext(options);
+  if (!tls_context.ok()) {
+    Bson attr;
+    AppendUtf8(attr.get(), "error", tls_context.status().ToString());
+    log::Error("NETWORK", 23248, "initandlisten", "Cannot set up TLS", attr.get());
+    std::cerr << tls_context.status().reason() << "\n";
+    return kExitBadOptions;
+  }
+
   auto engine = OpenStorage(options);
   if (!engine.ok()) {
     Bson attr;
@@ -134,6 +145,7 @@ int main(int argc, char** argv) {
   commands::Dispatcher dispatcher(registry);
 
   server::Server server(options, service, dispatcher);
+  server.SetTlsContext(tls_context.value());
   service.request_shutdown = [&server] { server.Stop(); };
   PidFile pid_file(options.pid_file_path);
   if (!pid_file.ok()) {

@@ -46,13 +46,6 @@ Status SetInt(int* field, const std::string& name, const std::string& v, int min
   return Status::OK();
 }
 
-Status SetBool(bool* field, const std::string& name, const std::string& v) {
-  auto parsed = ParseBool(name, v);
-  if (!parsed.ok()) return parsed.status();
-  *field = parsed.value();
-  return Status::OK();
-}
-
 // systemLog.component.<name>.verbosity for each of mongod's component names
 // this server logs under, mapped to the log's upper-case component.
 void AddComponentVerbositySpecs(std::vector<OptionSpec>* specs) {
@@ -79,6 +72,13 @@ void AddComponentVerbositySpecs(std::vector<OptionSpec>* specs) {
 
 Status BadValue(const std::string& name, const std::string& why) {
   return Status(ErrorCodes::BadValue, "Bad value for option " + name + ": " + why);
+}
+
+Status SetBool(bool* field, const std::string& name, const std::string& v) {
+  auto parsed = ParseBool(name, v);
+  if (!parsed.ok()) return parsed.status();
+  *field = parsed.value();
+  return Status::OK();
 }
 
 const std::vector<OptionSpec>& Specs() {
@@ -259,6 +259,7 @@ const std::vector<OptionSpec>& Specs() {
            return SetInt(&o->metrics_port, "net.metrics.port", v, 0, 65535);
          }},
     };
+    AddTlsSpecs(&all);
     AddComponentVerbositySpecs(&all);
     return all;
   }();

@@ -22,6 +22,8 @@ struct OptionSpec {
   std::function<Status(const std::string& value, ServerOptions*)> apply;
   // The environment variable; empty: derived from the first flag (see EnvName).
   std::string env = "";
+  // Recorded in getCmdLineOpts' `parsed` as "<password>", as mongod redacts it.
+  bool secret = false;
 };
 
 const std::vector<OptionSpec>& Specs();
@@ -34,5 +36,13 @@ const OptionSpec* FindByPath(const std::string& path);
 std::string EnvName(const OptionSpec& spec);
 
 Status BadValue(const std::string& name, const std::string& why);
+
+// Shared by the spec tables' apply functions.
+Status SetBool(bool* field, const std::string& name, const std::string& value);
+
+// net.tls.* (tls_option_specs.cpp).
+void AddTlsSpecs(std::vector<OptionSpec>* specs);
+// Checks between the TLS options once every source is applied (mongod's messages).
+Status CheckTlsCombinations(const ServerOptions& options);
 
 }  // namespace basalt::server

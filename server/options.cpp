@@ -78,7 +78,8 @@ ParsedValue Typed(Kind kind, const std::string& value) {
 Status ApplyOne(const OptionSpec& spec, const std::string& value, ServerOptions* options,
                 ParsedRecorder* recorder) {
   if (Status s = spec.apply(value, options); !s.ok()) return s;
-  recorder->Set(spec.yaml_path, Typed(spec.kind, value));
+  recorder->Set(spec.yaml_path, spec.secret ? ParsedValue(std::string("<password>"))
+                                            : Typed(spec.kind, value));
   return Status::OK();
 }
 
@@ -194,7 +195,7 @@ Status CheckCombinations(const ServerOptions& o) {
   if (o.metrics_port > 0 && o.metrics_port == o.port) {
     return BadValue("net.metrics.port", "must differ from net.port");
   }
-  return Status::OK();
+  return CheckTlsCombinations(o);
 }
 
 }  // namespace

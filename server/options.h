@@ -20,6 +20,15 @@ struct ServerOptions {
   std::vector<protocol::CompressorId> compressors = protocol::DefaultCompressors();
   int io_threads = 0;  // 0: one per core
 
+  // net.tls.*, named as mongod names them.
+  enum class TlsMode { kDisabled, kAllowTls, kPreferTls, kRequireTls };
+  TlsMode tls_mode = TlsMode::kDisabled;
+  std::string tls_certificate_key_file;  // PEM holding the certificate and its private key
+  std::string tls_certificate_key_file_password;
+  std::string tls_ca_file;  // set: client certificates are requested and verified
+  bool tls_allow_connections_without_certificates = false;
+  bool tls_allow_invalid_certificates = false;
+
   std::string dbpath = "/data/db";
   std::string storage_engine = "rocksdb";
   int journal_commit_interval_ms = 100;

@@ -105,6 +105,10 @@ void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
       auto session = std::make_shared<Session>(std::move(socket), service_, dispatcher_,
                                                sessions_, next_connection_id_++);
       sessions_.Add(session);
+      if (tls_context_) {
+        session->EnableTls(tls_context_,
+                           options_.tls_mode == ServerOptions::TlsMode::kRequireTls);
+      }
       session->Start();
     }
     Accept(acceptor);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 
 #include <memory>
 #include <mutex>
@@ -41,6 +42,10 @@ class Server {
          const commands::Dispatcher& dispatcher);
   ~Server();
 
+  // The TLS context new connections use (net.tls.mode other than disabled); before Run().
+  void SetTlsContext(std::shared_ptr<asio::ssl::context> context) {
+    tls_context_ = std::move(context);
+  }
   // Binds every listening address; fails (naming the address) if one cannot be bound.
   Status Listen();
   // Serves until Stop(); returns once every session has closed.
@@ -70,6 +75,7 @@ class Server {
   asio::steady_timer stop_deadline_;
   asio::steady_timer drain_timer_;
   asio::steady_timer cursor_reaper_;
+  std::shared_ptr<asio::ssl::context> tls_context_;
   SessionRegistry sessions_;
   MetricsEndpoint metrics_;
   std::atomic<int64_t> next_connection_id_{1};

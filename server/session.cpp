@@ -4,6 +4,7 @@
 #include "commands/dispatcher.h"
 #include "protocol/request.h"
 #include "server/server.h"
+#include "server/tls_context.h"
 
 namespace basalt::server {
 namespace {
@@ -19,6 +20,11 @@ std::string EndpointString(const asio::ip::tcp::endpoint& endpoint) {
 }
 
 std::atomic<int32_t> next_message_id{1};
+
+// A client hanging up, over plain TCP or TLS (with or without close_notify), is not worth a log line.
+bool IsEndOfStream(const asio::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+}
 
 }  // namespace
 
@@ -56,8 +62,69 @@ Session::~Session() {
   }
 }
 
+void Session::EnableTls(std::shared_ptr<asio::ssl::context> context, bool required) {
+  tls_context_ = std::move(context);
+  tls_required_ = required;
+}
+
 void Session::Start() {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->tls_context_) return self->DetectTls();
+    self->ReadHeader();
+  });
+}
+
+void Session::DetectTls() {
+  // Waiting for readability holds no buffer, so an idle connection stays cheap.
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](
+                                                           asio::error_code ec) {
+    if (ec) return self->Close(ec == asio::error::eof ? "" : ec.message());
+    std::array<uint8_t, protocol::kHeaderSize> start{};
+    size_t n = self->socket_.receive(asio::buffer(start), asio::socket_base::message_peek, ec);
+    if (ec || n == 0) return self->Close(ec && ec != asio::error::eof ? ec.message() : "");
+    if (LooksLikeTlsClientHello(start.data(), n)) return self->StartTlsHandshake();
+    if (self->tls_required_) {
+      Bson attr;
+      AppendUtf8(attr.get(), "remote", self->state_.remote);
+      AppendUtf8(attr.get(), "error",
+                 "SSLHandshakeFailed: The server is configured to only allow SSL connections");
+      log::Info("NETWORK", 22988, self->Ctx(),
+                "Error receiving request from client. Ending connection from remote", attr.get());
+      return self->Close("");
+    }
+    self->ReadHeader();
+  });
+}
+
+void Session::StartTlsHandshake() {
+  tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_context_);
+  tls_->async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](
+                                                            asio::error_code ec) {
+    if (ec) {
+      Bson attr;
+      AppendUtf8(attr.get(), "remote", self->state_.remote);
+      AppendUtf8(attr.get(), "error", "SSLHandshakeFailed: " + ec.message());
+      log::Info("NETWORK", 22988, self->Ctx(),
+                "Error receiving request from client. Ending connection from remote", attr.get());
+      return self->Close("");
+    }
+    if (!log::Quiet()) {
+      SSL* ssl = self->tls_->native_handle();
+      Bson attr;
+      AppendUtf8(attr.get(), "remote", self->state_.remote);
+      AppendUtf8(attr.get(), "protocol", SSL_get_version(ssl));
+      AppendUtf8(attr.get(), "cipher", SSL_get_cipher_name(ssl));
+      X509* peer = SSL_get1_peer_certificate(ssl);
+      if (peer) {
+        char subject[512] = {};
+        X509_NAME_oneline(X509_get_subject_name(peer), subject, sizeof subject);
+        AppendUtf8(attr.get(), "peerSubject", subject);
+        X509_free(peer);
+      }
+      log::Info("NETWORK", 23838, self->Ctx(), "Accepted TLS connection", attr.get());
+    }
+    self->ReadHeader();
+  });
 }
 
 void Session::RequestStop() {
@@ -73,23 +140,30 @@ void Session::ReadHeader() {
   // then (reading the body, running the command, writing the reply) it waits.
   busy_ = false;
   if (stopping_) return Close("server shutting down");
-  asio::async_read(socket_, asio::buffer(header_bytes_),
-                   [self = shared_from_this()](asio::error_code ec, size_t bytes) {
-                     if (ec) return self->Close(ec == asio::error::eof ? "" : ec.message());
-                     self->OnHeader(bytes);
-                   });
+  WithStream([this](auto& stream) {
+    asio::async_read(stream, asio::buffer(header_bytes_),
+                     [self = shared_from_this()](asio::error_code ec, size_t bytes) {
+                       if (ec) return self->Close(IsEndOfStream(ec) ? "" : ec.message());
+                       self->OnHeader(bytes);
+                     });
+  });
 }
 
 void Session::OnHeader(size_t bytes) {
   service_.network.bytes_in.fetch_add(static_cast<int64_t>(bytes));
+  if (!tls_context_ && LooksLikeTlsClientHello(header_bytes_.data(), header_bytes_.size())) {
+    return Close("SSL handshake received but server is started without SSL support");
+  }
   auto header = protocol::ParseHeader(header_bytes_.data());
   if (!header.ok()) {
     if (protocol::IsHttpGet(header_bytes_.data())) {
       // mongod answers HTTP on its port with a short explanation, then closes.
       auto text = protocol::HttpGetResponse();
       auto self = shared_from_this();
-      asio::async_write(socket_, asio::buffer(text.data(), text.size()),
-                        [self](asio::error_code, size_t) { self->Close("HTTP request"); });
+      WithStream([&](auto& stream) {
+        asio::async_write(stream, asio::buffer(text.data(), text.size()),
+                          [self](asio::error_code, size_t) { self->Close("HTTP request"); });
+      });
       return;
     }
     return Close(header.status().reason());
@@ -108,14 +182,16 @@ void Session::ReadBody() {
     size_t grown = std::max(kFirstReadChunk, body_.size() * 2);
     body_.resize(std::min(total, grown));
   }
-  socket_.async_read_some(
-      asio::buffer(body_.data() + body_filled_, body_.size() - body_filled_),
-      [self = shared_from_this()](asio::error_code ec, size_t bytes) {
-        if (ec) return self->Close(ec == asio::error::eof ? "" : ec.message());
-        self->service_.network.bytes_in.fetch_add(static_cast<int64_t>(bytes));
-        self->body_filled_ += bytes;
-        self->ReadBody();
-      });
+  WithStream([this](auto& stream) {
+    stream.async_read_some(
+        asio::buffer(body_.data() + body_filled_, body_.size() - body_filled_),
+        [self = shared_from_this()](asio::error_code ec, size_t bytes) {
+          if (ec) return self->Close(IsEndOfStream(ec) ? "" : ec.message());
+          self->service_.network.bytes_in.fetch_add(static_cast<int64_t>(bytes));
+          self->body_filled_ += bytes;
+          self->ReadBody();
+        });
+  });
 }
 
 void Session::OnRequest() {
@@ -170,12 +246,14 @@ void Session::LogBadMessage(const Status& status) {
 void Session::Write(std::vector<uint8_t> bytes) {
   out_ = std::move(bytes);
   service_.network.bytes_out.fetch_add(static_cast<int64_t>(out_.size()));
-  asio::async_write(socket_, asio::buffer(out_),
-                    [self = shared_from_this()](asio::error_code ec, size_t) {
-                      if (ec) return self->Close(ec.message());
-                      self->out_.clear();
-                      self->ReadHeader();
-                    });
+  WithStream([this](auto& stream) {
+    asio::async_write(stream, asio::buffer(out_),
+                      [self = shared_from_this()](asio::error_code ec, size_t) {
+                        if (ec) return self->Close(ec.message());
+                        self->out_.clear();
+                        self->ReadHeader();
+                      });
+  });
 }
 
 void Session::Close(std::string_view why) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 
 #include <array>
 #include <cstdint>
@@ -30,11 +31,17 @@ class Session : public std::enable_shared_from_this<Session> {
           const commands::Dispatcher& dispatcher, SessionRegistry& registry, int64_t id);
   ~Session();
 
+  // Before Start(): serve TLS on this connection when the client opens with a TLS
+  // handshake; with `required`, refuse a client that does not (net.tls.mode).
+  void EnableTls(std::shared_ptr<asio::ssl::context> context, bool required);
   void Start();
   // Asks the session to close once its current request is answered. Safe from any thread.
   void RequestStop();
 
  private:
+  // TLS modes: peeks at the first bytes to tell a TLS ClientHello from a plain message.
+  void DetectTls();
+  void StartTlsHandshake();
   void ReadHeader();
   void OnHeader(size_t bytes);
   void ReadBody();
@@ -45,12 +52,24 @@ class Session : public std::enable_shared_from_this<Session> {
   void Write(std::vector<uint8_t> bytes);
   void Close(std::string_view why);
   std::string Ctx() const { return "conn" + std::to_string(state_.id); }
+  // Runs `op` on the byte stream the client speaks: TLS once negotiated, else the socket.
+  template <typename Op>
+  void WithStream(Op&& op) {
+    if (tls_) {
+      op(*tls_);
+    } else {
+      op(socket_);
+    }
+  }
 
   asio::ip::tcp::socket socket_;
   commands::ServiceContext& service_;
   const commands::Dispatcher& dispatcher_;
   SessionRegistry& registry_;
   commands::ConnectionState state_;
+  std::shared_ptr<asio::ssl::context> tls_context_;  // null: TLS disabled
+  bool tls_required_ = false;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;  // set once TLS is chosen
 
   std::array<uint8_t, protocol::kHeaderSize> header_bytes_{};
   protocol::MsgHeader header_{};
