@@ -10,17 +10,33 @@
 namespace basalt::query::decimal {
 namespace {
 
-// GCC's IEEE 754 decimal128 (BID on x86-64, as BSON's).
-typedef float Dec128 __attribute__((mode(TD)));
+// libgcc's decimal128 routines: the Intel BID library, the same code mongod
+// uses, built into libgcc.a for x86-64 (GCC's own _Decimal128 operators call
+// them). Declared by hand because clang has no _Decimal128 type: the x86-64
+// psABI passes and returns _Decimal128 in one SSE register, exactly as this
+// 16-byte vector, and the bits are BID, as BSON's. Every compiler that links
+// libgcc (GCC, and clang with its default runtime) thus gets correctly
+// rounded IEEE 754-2008 results in the decimal128 format (34 digits,
+// round-half-even) bit for bit.
+typedef long long Bid128 __attribute__((vector_size(16)));
+static_assert(sizeof(Bid128) == sizeof(bson_decimal128_t));
 
-Dec128 In(bson_decimal128_t d) {
-  Dec128 out;
-  static_assert(sizeof(out) == sizeof(d));
+extern "C" {
+Bid128 __bid_addtd3(Bid128 a, Bid128 b);
+Bid128 __bid_subtd3(Bid128 a, Bid128 b);
+Bid128 __bid_multd3(Bid128 a, Bid128 b);
+Bid128 __bid_divtd3(Bid128 a, Bid128 b);
+int __bid_lttd2(Bid128 a, Bid128 b);  // negative when a < b
+int __bid_gttd2(Bid128 a, Bid128 b);  // positive when a > b
+}
+
+Bid128 In(bson_decimal128_t d) {
+  Bid128 out;
   std::memcpy(&out, &d, sizeof d);
   return out;
 }
 
-bson_decimal128_t Out(Dec128 d) {
+bson_decimal128_t Out(Bid128 d) {
   bson_decimal128_t out;
   std::memcpy(&out, &d, sizeof d);
   return out;
@@ -114,10 +130,18 @@ bool IsZero(bson_decimal128_t d) {
 }
 bool IsNegative(bson_decimal128_t d) { return (d.high >> 63) != 0; }
 
-bson_decimal128_t Add(bson_decimal128_t a, bson_decimal128_t b) { return Out(In(a) + In(b)); }
-bson_decimal128_t Subtract(bson_decimal128_t a, bson_decimal128_t b) { return Out(In(a) - In(b)); }
-bson_decimal128_t Multiply(bson_decimal128_t a, bson_decimal128_t b) { return Out(In(a) * In(b)); }
-bson_decimal128_t Divide(bson_decimal128_t a, bson_decimal128_t b) { return Out(In(a) / In(b)); }
+bson_decimal128_t Add(bson_decimal128_t a, bson_decimal128_t b) {
+  return Out(__bid_addtd3(In(a), In(b)));
+}
+bson_decimal128_t Subtract(bson_decimal128_t a, bson_decimal128_t b) {
+  return Out(__bid_subtd3(In(a), In(b)));
+}
+bson_decimal128_t Multiply(bson_decimal128_t a, bson_decimal128_t b) {
+  return Out(__bid_multd3(In(a), In(b)));
+}
+bson_decimal128_t Divide(bson_decimal128_t a, bson_decimal128_t b) {
+  return Out(__bid_divtd3(In(a), In(b)));
+}
 
 bson_decimal128_t Modulo(bson_decimal128_t a, bson_decimal128_t b) {
   if (IsNaN(a) || IsNaN(b) || IsInfinite(a) || IsZero(b)) return NaN();
@@ -140,8 +164,8 @@ bson_decimal128_t Negate(bson_decimal128_t d) {
 int Compare(bson_decimal128_t a, bson_decimal128_t b) {
   bool a_nan = IsNaN(a), b_nan = IsNaN(b);
   if (a_nan || b_nan) return a_nan == b_nan ? 0 : (a_nan ? -1 : 1);
-  Dec128 x = In(a), y = In(b);
-  return x < y ? -1 : (x > y ? 1 : 0);
+  if (__bid_lttd2(In(a), In(b)) < 0) return -1;
+  return __bid_gttd2(In(a), In(b)) > 0 ? 1 : 0;
 }
 
 bson_decimal128_t Quantize(bson_decimal128_t d, int exponent, Rounding rounding) {

@@ -1,8 +1,9 @@
-// Decimal128 arithmetic for aggregation expressions, with the results
-// mongod's Decimal128 (the Intel BID library) gives. BSON's decimal128 is
-// IEEE 754-2008 BID, which is also GCC's _Decimal128 encoding on x86-64, so
-// add, subtract, multiply and divide are the compiler's (libgcc's) correctly
-// rounded operations; quantize, conversions and the rest are written here.
+// Decimal128 arithmetic for aggregation expressions and updates, with the
+// results mongod's Decimal128 (the Intel BID library) gives. BSON's
+// decimal128 is IEEE 754-2008 BID; add, subtract, multiply, divide and
+// comparison call libgcc's BID routines directly (not GCC's _Decimal128
+// type, which clang lacks), so both compilers give the same correctly rounded
+// results; quantize, conversions and the rest are written here.
 // Transcendental functions ($exp, $ln, $log, $pow, $sqrt) are computed in
 // double precision and converted back: a documented deviation from mongod's
 // 34-digit results.

@@ -208,7 +208,7 @@ void Variables::Set(VariableId id, Value v) {
 }
 
 const Value& Variables::Get(VariableId id) const {
-  static const Value missing;
+  static const Value missing{};
   if (static_cast<size_t>(id) >= values_.size()) return missing;
   return values_[id];
 }

@@ -88,7 +88,6 @@ class FindExecutor : public DocumentStream {
   FindOptions options_;
   ExecutionStats stats_;
 
-  bool opened_ = false;
   bool id_lookup_done_ = false;
   std::unique_ptr<storage::RecordCursor> records_;
   std::unique_ptr<storage::IndexCursor> index_;

@@ -42,18 +42,9 @@ struct Value {
   std::vector<Field> fields;    // kDocument, in output order
   std::vector<Value> elements;  // kArray; missing elements vanish when serialized
 
-  static Value Raw(const bson_iter_t& it) {
-    Value v;
-    v.kind = Kind::kRaw;
-    bson_iter_t copy = it;
-    v.raw = *bson_iter_value(&copy);
-    return v;
-  }
-  static Value Document() {
-    Value v;
-    v.kind = Kind::kDocument;
-    return v;
-  }
+  // Defined below Field: a Value's destructor needs Field complete.
+  static Value Raw(const bson_iter_t& it);
+  static Value Document();
   bool missing() const { return kind == Kind::kMissing; }
   bool IsDocument() const {
     return kind == Kind::kDocument || (kind == Kind::kRaw && raw.value_type == BSON_TYPE_DOCUMENT);
@@ -75,6 +66,20 @@ struct Field {
   std::string_view name;  // points into the input, the spec or the executor tree
   Value value;
 };
+
+inline Value Value::Raw(const bson_iter_t& it) {
+  Value v;
+  v.kind = Kind::kRaw;
+  bson_iter_t copy = it;
+  v.raw = *bson_iter_value(&copy);
+  return v;
+}
+
+inline Value Value::Document() {
+  Value v;
+  v.kind = Kind::kDocument;
+  return v;
+}
 
 // Appends `value` under `name` to `out` (nothing if it is missing).
 void AppendValue(bson_t* out, std::string_view name, const Value& value);

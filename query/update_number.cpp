@@ -1,63 +1,32 @@
 // mongod's SafeNum (src/mongo/util/safe_num.cpp) for $inc, $mul and $bit.
-// Decimal128 arithmetic uses GCC's decimal floating point, whose x86-64
-// encoding is BID, the same as BSON's, with IEEE round-half-even as mongod.
+// Decimal128 arithmetic is query/expression_decimal's (IEEE round-half-even,
+// as mongod).
 #include <cinttypes>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <decimal/decimal>
 #include <string>
 
+#include "query/expression_decimal.h"
 #include "query/numbers.h"
 #include "query/update_internal.h"
 
 namespace basalt::query::update_internal {
 namespace {
 
-using Dec = std::decimal::decimal128;
-static_assert(sizeof(Dec) == sizeof(bson_decimal128_t));
-
-Dec FromBson(const bson_decimal128_t& d) {
-  Dec out;
-  std::memcpy(static_cast<void*>(&out), &d, sizeof out);
-  return out;
-}
-
-bson_decimal128_t ToBson(const Dec& d) {
-  bson_decimal128_t out;
-  std::memcpy(&out, static_cast<const void*>(&d), sizeof out);
-  return out;
-}
-
 // SafeNum::getDecimal: doubles convert with 15 significant digits, as
 // mongod's Decimal128(double, kRoundTo15Digits).
-Dec ToDecimal(const Num& n) {
+bson_decimal128_t ToDecimal(const Num& n) {
   switch (n.kind) {
     case Num::Kind::kInt32:
-      return std::decimal::make_decimal128(static_cast<long long>(n.i32), 0);
+      return decimal::FromInt64(n.i32);
     case Num::Kind::kInt64:
-      return std::decimal::make_decimal128(static_cast<long long>(n.i64), 0);
-    case Num::Kind::kDouble: {
-      char buf[64];
-      if (std::isnan(n.d)) {
-        std::snprintf(buf, sizeof buf, "NaN");
-      } else if (std::isinf(n.d)) {
-        std::snprintf(buf, sizeof buf, "%s", n.d > 0 ? "Infinity" : "-Infinity");
-      } else if (n.d == 0) {
-        std::snprintf(buf, sizeof buf, "%s", std::signbit(n.d) ? "-0" : "0");
-      } else {
-        std::snprintf(buf, sizeof buf, "%.14e", n.d);
-      }
-      bson_decimal128_t d;
-      bson_decimal128_from_string(buf, &d);
-      return FromBson(d);
-    }
+      return decimal::FromInt64(n.i64);
+    case Num::Kind::kDouble:
+      return decimal::FromDouble(n.d);
     case Num::Kind::kDecimal:
-      return FromBson(n.dec);
+      return n.dec;
     case Num::Kind::kInvalid:
       break;
   }
-  return Dec();
+  return decimal::FromInt64(0);
 }
 
 double ToDouble(const Num& n) {
@@ -82,10 +51,10 @@ Num Double(double d) {
   return n;
 }
 
-Num Decimal(const Dec& d) {
+Num Decimal(const bson_decimal128_t& d) {
   Num n;
   n.kind = Num::Kind::kDecimal;
-  n.dec = ToBson(d);
+  n.dec = d;
   return n;
 }
 
@@ -95,7 +64,8 @@ Num Arithmetic(Arith op, const Num& a, const Num& b) {
   using K = Num::Kind;
   if (!a.valid() || !b.valid()) return Num();
   if (a.kind == K::kDecimal || b.kind == K::kDecimal) {
-    return Decimal(op == Arith::kAdd ? ToDecimal(a) + ToDecimal(b) : ToDecimal(a) * ToDecimal(b));
+    return Decimal(op == Arith::kAdd ? decimal::Add(ToDecimal(a), ToDecimal(b))
+                                     : decimal::Multiply(ToDecimal(a), ToDecimal(b)));
   }
   if (a.kind == K::kDouble || b.kind == K::kDouble) {
     return Double(op == Arith::kAdd ? ToDouble(a) + ToDouble(b) : ToDouble(a) * ToDouble(b));
@@ -164,7 +134,9 @@ bool Num::IsIdentical(const Num& other) const {
     case Kind::kDouble:
       return d == other.d;
     case Kind::kDecimal:
-      return FromBson(dec) == FromBson(other.dec);
+      // Numeric equality, under which NaN equals nothing.
+      return !decimal::IsNaN(dec) && !decimal::IsNaN(other.dec) &&
+             decimal::Compare(dec, other.dec) == 0;
     case Kind::kInvalid:
       return false;
   }
