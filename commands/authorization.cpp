@@ -316,6 +316,10 @@ bool IsLocalhost(std::string_view remote) {
 
 }  // namespace
 
+bool IsClassifiedCommand(std::string_view command_name) {
+  return Rules().find(command_name) != Rules().end();
+}
+
 std::optional<std::vector<RequiredPrivilege>> RequiredPrivileges(const CommandInvocation& cmd,
                                                                  std::string_view command_name) {
   auto it = Rules().find(command_name);

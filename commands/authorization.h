@@ -107,6 +107,10 @@ struct RequiredPrivilege {
 std::optional<std::vector<RequiredPrivilege>> RequiredPrivileges(const CommandInvocation& cmd,
                                                                  std::string_view command_name);
 
+// Whether the table above names the command (a command it does not name is
+// refused to everyone but root).
+bool IsClassifiedCommand(std::string_view command_name);
+
 // True when `privileges` cover every requirement.
 bool Covers(const std::vector<Privilege>& privileges,
             const std::vector<RequiredPrivilege>& required);

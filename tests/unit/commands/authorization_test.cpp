@@ -272,3 +272,12 @@ TEST_CASE("commands are redacted before they reach logs and messages") {
     CHECK(ShellString(RedactedBody(body.get()).get()) == row.redacted);
   }
 }
+
+TEST_CASE("every registered command has a row in the authorization table", "[auth]") {
+  CommandRegistry registry;
+  RegisterAllCommands(&registry);
+  for (const CommandDefinition* def : registry.All()) {
+    INFO(def->name);
+    CHECK(IsClassifiedCommand(def->name));
+  }
+}
