@@ -192,7 +192,13 @@ test('a CA file makes the server demand a client certificate it can verify', asy
   }
 });
 
-test('idle TLS connections and stalled handshakes hold little memory', async (t) => {
+// Under AddressSanitizer (scripts/test.sh's second run) every allocation carries redzones and
+// freed memory sits in quarantine, so RSS says nothing about the server's own footprint; the
+// plain build measures it.
+const sanitized = Boolean(process.env.SANITIZERS);
+
+test('idle TLS connections and stalled handshakes hold little memory',
+  { skip: sanitized && 'RSS is not meaningful under AddressSanitizer' }, async (t) => {
   const server = await startServer(tlsArgs('requireTLS'));
   const socks = [];
   const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(
