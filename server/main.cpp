@@ -2,6 +2,8 @@
 // then close everything cleanly.
 #include <unistd.h>
 
+#include <csignal>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -81,6 +83,9 @@ StatusWith<std::unique_ptr<storage::Engine>> OpenStorage(const server::ServerOpt
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A client that hangs up mid-reply is an I/O error for its session, not a
+  // reason to die: OpenSSL writes to sockets without MSG_NOSIGNAL. (mongod too.)
+  signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv, argv + argc);
   auto parsed = server::ParseOptions(args, server::ProcessEnvironment());
   if (!parsed.ok()) {

@@ -124,13 +124,6 @@ const std::vector<OptionSpec>& Specs() {
            o->compressors = std::move(parsed.value());
            return Status::OK();
          }},
-        {{"--ioThreads"},
-         "net.ioThreads",
-         Kind::kInt,
-         "threads serving connections (default: one per core)",
-         [](const std::string& v, ServerOptions* o) {
-           return SetInt(&o->io_threads, "net.ioThreads", v, 1, 1024);
-         }},
         {{"--dbpath"},
          "storage.dbPath",
          Kind::kString,

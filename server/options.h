@@ -18,7 +18,6 @@ struct ServerOptions {
   bool bind_ip_all = false;
   int max_incoming_connections = 1000000;
   std::vector<protocol::CompressorId> compressors = protocol::DefaultCompressors();
-  int io_threads = 0;  // 0: one per core
 
   // net.tls.*, named as mongod names them.
   enum class TlsMode { kDisabled, kAllowTls, kPreferTls, kRequireTls };

@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 
 #include "base/log.h"
@@ -80,8 +82,7 @@ Status Server::Listen() {
 }
 
 void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
-  acceptor.async_accept(asio::make_strand(io_), [this, &acceptor](asio::error_code ec,
-                                                                  asio::ip::tcp::socket socket) {
+  acceptor.async_accept([this, &acceptor](asio::error_code ec, asio::ip::tcp::socket socket) {
     if (ec) {
       if (ec != asio::error::operation_aborted && !stopping_) {
         Bson attr;
@@ -101,18 +102,33 @@ void Server::Accept(asio::ip::tcp::acceptor& acceptor) {
       asio::error_code ignored;
       socket.close(ignored);
     } else {
-      socket.set_option(asio::ip::tcp::no_delay(true), ec);
-      auto session = std::make_shared<Session>(std::move(socket), service_, dispatcher_,
-                                               sessions_, next_connection_id_++);
-      sessions_.Add(session);
-      if (tls_context_) {
-        session->EnableTls(tls_context_,
-                           options_.tls_mode == ServerOptions::TlsMode::kRequireTls);
-      }
-      session->Start();
+      StartSession(std::move(socket));
     }
     Accept(acceptor);
   });
+}
+
+void Server::StartSession(asio::ip::tcp::socket socket) {
+  asio::error_code ec;
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  // The session's own thread does blocking I/O on the descriptor, so it leaves
+  // this event loop (which would otherwise wake on every request) for good.
+  const int fd = socket.release(ec);
+  if (ec) {
+    Bson attr;
+    AppendUtf8(attr.get(), "error", ec.message());
+    log::Warning("NETWORK", 22993, "listener", "Error accepting new connection", attr.get());
+    return;
+  }
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  auto session =
+      std::make_shared<Session>(fd, service_, dispatcher_, sessions_, next_connection_id_++);
+  sessions_.Add(session);
+  if (tls_context_) {
+    session->EnableTls(tls_context_, options_.tls_mode == ServerOptions::TlsMode::kRequireTls);
+  }
+  session->Start();
 }
 
 void Server::ScheduleCursorReaper() {
@@ -148,13 +164,9 @@ void Server::Run() {
     log::Info("CONTROL", 23377, "SignalHandler", "Received signal", attr.get());
     Stop();
   });
-  int threads = options_.io_threads > 0
-                    ? options_.io_threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
+  // This thread only accepts, keeps time and serves /metrics; every
+  // connection has its own thread (server/session.h).
   io_.run();
-  for (auto& t : pool) t.join();
 }
 
 void Server::Stop() {
@@ -168,10 +180,13 @@ void Server::Stop() {
     metrics_.Stop();
     cursor_reaper_.cancel();
     for (auto& session : sessions_.Snapshot()) session->RequestStop();
-    // In-flight requests get a bounded time to finish; then everything is cut.
+    // In-flight requests get a bounded time to finish; then every connection
+    // is cut. Commands still running are waited for: storage closes only
+    // once no session can touch it.
     stop_deadline_.expires_after(std::chrono::seconds(10));
     stop_deadline_.async_wait([this](asio::error_code ec) {
-      if (!ec) io_.stop();
+      if (ec) return;
+      for (auto& session : sessions_.Snapshot()) session->Abort();
     });
     WaitForSessionsToClose();
   });

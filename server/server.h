@@ -1,6 +1,8 @@
-// The network front end: acceptors on the configured addresses, a pool of
-// threads running one io_context, and the set of live sessions, with a
-// graceful stop (no new connections, in-flight requests answered, then close).
+// The network front end: acceptors on the configured addresses served by one
+// event-loop thread (with the timers, signals and the metrics endpoint), a
+// thread per connection (server/session.h), and the set of live sessions,
+// with a graceful stop (no new connections, in-flight requests answered, then
+// close).
 #pragma once
 
 #include <asio.hpp>
@@ -59,6 +61,8 @@ class Server {
 
  private:
   void Accept(asio::ip::tcp::acceptor& acceptor);
+  // Hands an accepted connection to a new session and its thread.
+  void StartSession(asio::ip::tcp::socket socket);
   void WaitForSessionsToClose();
   // Closes cursors idle past cursorTimeoutMillis, once a minute.
   void ScheduleCursorReaper();

@@ -1,5 +1,12 @@
 #include "server/session.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <system_error>
+#include <thread>
+
 #include "base/log.h"
 #include "commands/dispatcher.h"
 #include "protocol/request.h"
@@ -9,36 +16,47 @@
 namespace basalt::server {
 namespace {
 
-// Bodies are read in pieces that grow with what actually arrives, so a client
-// that announces a large message but sends little never makes us allocate it.
 constexpr size_t kFirstReadChunk = 16 * 1024;
-
-std::string EndpointString(const asio::ip::tcp::endpoint& endpoint) {
-  const asio::ip::address address = endpoint.address();
-  std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-  return host + ":" + std::to_string(endpoint.port());
-}
 
 std::atomic<int32_t> next_message_id{1};
 
-// A client hanging up, over plain TCP or TLS (with or without close_notify), is not worth a log line.
-bool IsEndOfStream(const asio::error_code& ec) {
-  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+// "host:port" of a socket address, IPv6 hosts in brackets as mongod logs them.
+std::string AddressString(const sockaddr_storage& address) {
+  char host[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
+  }
+  const auto* in4 = reinterpret_cast<const sockaddr_in*>(&address);
+  inet_ntop(AF_INET, &in4->sin_addr, host, sizeof host);
+  return std::string(host) + ":" + std::to_string(ntohs(in4->sin_port));
+}
+
+std::string PeerAddress(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "";
+  return AddressString(address);
+}
+
+std::string LocalAddress(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "";
+  return AddressString(address);
 }
 
 }  // namespace
 
 int32_t NextMessageId() { return next_message_id.fetch_add(1, std::memory_order_relaxed); }
 
-Session::Session(asio::ip::tcp::socket socket, commands::ServiceContext& service,
-                 const commands::Dispatcher& dispatcher, SessionRegistry& registry, int64_t id)
-    : socket_(std::move(socket)), service_(service), dispatcher_(dispatcher), registry_(registry) {
+Session::Session(int fd, commands::ServiceContext& service, const commands::Dispatcher& dispatcher,
+                 SessionRegistry& registry, int64_t id)
+    : stream_(fd), service_(service), dispatcher_(dispatcher), registry_(registry) {
   state_.id = id;
-  asio::error_code ec;
-  auto remote = socket_.remote_endpoint(ec);
-  if (!ec) state_.remote = EndpointString(remote);
-  auto local = socket_.local_endpoint(ec);
-  if (!ec) state_.local = EndpointString(local);
+  state_.remote = PeerAddress(fd);
+  state_.local = LocalAddress(fd);
   int64_t count = service_.connections.current.fetch_add(1) + 1;
   service_.connections.total_created.fetch_add(1);
   if (!log::Quiet()) {
@@ -52,7 +70,6 @@ Session::Session(asio::ip::tcp::socket socket, commands::ServiceContext& service
 
 Session::~Session() {
   int64_t count = service_.connections.current.fetch_sub(1) - 1;
-  registry_.Remove(this);
   if (!log::Quiet()) {
     Bson attr;
     AppendUtf8(attr.get(), "remote", state_.remote);
@@ -67,134 +84,140 @@ void Session::EnableTls(std::shared_ptr<asio::ssl::context> context, bool requir
   tls_required_ = required;
 }
 
-void Session::Start() {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-    if (self->tls_context_) return self->DetectTls();
-    self->ReadHeader();
-  });
-}
-
-void Session::DetectTls() {
-  // Waiting for readability holds no buffer, so an idle connection stays cheap.
-  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](
-                                                           asio::error_code ec) {
-    if (ec) return self->Close(ec == asio::error::eof ? "" : ec.message());
-    std::array<uint8_t, protocol::kHeaderSize> start{};
-    size_t n = self->socket_.receive(asio::buffer(start), asio::socket_base::message_peek, ec);
-    if (ec || n == 0) return self->Close(ec && ec != asio::error::eof ? ec.message() : "");
-    if (LooksLikeTlsClientHello(start.data(), n)) return self->StartTlsHandshake();
-    if (self->tls_required_) {
-      Bson attr;
-      AppendUtf8(attr.get(), "remote", self->state_.remote);
-      AppendUtf8(attr.get(), "error",
-                 "SSLHandshakeFailed: The server is configured to only allow SSL connections");
-      log::Info("NETWORK", 22988, self->Ctx(),
-                "Error receiving request from client. Ending connection from remote", attr.get());
-      return self->Close("");
-    }
-    self->ReadHeader();
-  });
-}
-
-void Session::StartTlsHandshake() {
-  tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_context_);
-  tls_->async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](
-                                                            asio::error_code ec) {
-    if (ec) {
-      Bson attr;
-      AppendUtf8(attr.get(), "remote", self->state_.remote);
-      AppendUtf8(attr.get(), "error", "SSLHandshakeFailed: " + ec.message());
-      log::Info("NETWORK", 22988, self->Ctx(),
-                "Error receiving request from client. Ending connection from remote", attr.get());
-      return self->Close("");
-    }
-    if (!log::Quiet()) {
-      SSL* ssl = self->tls_->native_handle();
-      Bson attr;
-      AppendUtf8(attr.get(), "remote", self->state_.remote);
-      AppendUtf8(attr.get(), "protocol", SSL_get_version(ssl));
-      AppendUtf8(attr.get(), "cipher", SSL_get_cipher_name(ssl));
-      X509* peer = SSL_get1_peer_certificate(ssl);
-      if (peer) {
-        char subject[512] = {};
-        X509_NAME_oneline(X509_get_subject_name(peer), subject, sizeof subject);
-        AppendUtf8(attr.get(), "peerSubject", subject);
-        X509_free(peer);
-      }
-      log::Info("NETWORK", 23838, self->Ctx(), "Accepted TLS connection", attr.get());
-    }
-    self->ReadHeader();
-  });
+bool Session::Start() {
+  try {
+    std::thread([self = shared_from_this()]() mutable {
+      std::string why = self->Serve();
+      self->Close(why);
+      SessionRegistry& registry = self->registry_;
+      Session* key = self.get();
+      // Unregistered last, once this thread no longer touches the session:
+      // the server waits for an empty registry before it closes storage.
+      self.reset();
+      registry.Remove(key);
+    }).detach();
+    return true;
+  } catch (const std::system_error& e) {
+    Bson attr;
+    AppendUtf8(attr.get(), "error", e.what());
+    log::Warning("EXECUTOR", 22948, Ctx(), "Failed to create a thread for the connection",
+                 attr.get());
+    Close("");
+    registry_.Remove(this);
+    return false;
+  }
 }
 
 void Session::RequestStop() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->stopping_ = true;
-    // Idle between requests: nothing to finish. Mid-request: OnRequest closes after replying.
-    if (!self->busy_) self->Close("server shutting down");
-  });
+  std::lock_guard lock(state_mu_);
+  stopping_ = true;
+  // Idle between requests: wake the blocked read. Mid-request: Serve() stops after replying.
+  if (!busy_ && !closed_) stream_.Shutdown();
 }
 
-void Session::ReadHeader() {
-  // Idle from here until a header arrives: a shutdown may close us now. Until
-  // then (reading the body, running the command, writing the reply) it waits.
+void Session::Abort() {
+  std::lock_guard lock(state_mu_);
+  stopping_ = true;
+  if (!closed_) stream_.Shutdown();
+}
+
+bool Session::EnterIdle() {
+  std::lock_guard lock(state_mu_);
   busy_ = false;
-  if (stopping_) return Close("server shutting down");
-  WithStream([this](auto& stream) {
-    asio::async_read(stream, asio::buffer(header_bytes_),
-                     [self = shared_from_this()](asio::error_code ec, size_t bytes) {
-                       if (ec) return self->Close(IsEndOfStream(ec) ? "" : ec.message());
-                       self->OnHeader(bytes);
-                     });
-  });
+  return !stopping_;
 }
 
-void Session::OnHeader(size_t bytes) {
-  service_.network.bytes_in.fetch_add(static_cast<int64_t>(bytes));
-  if (!tls_context_ && LooksLikeTlsClientHello(header_bytes_.data(), header_bytes_.size())) {
-    return Close("SSL handshake received but server is started without SSL support");
-  }
-  auto header = protocol::ParseHeader(header_bytes_.data());
-  if (!header.ok()) {
-    if (protocol::IsHttpGet(header_bytes_.data())) {
-      // mongod answers HTTP on its port with a short explanation, then closes.
-      auto text = protocol::HttpGetResponse();
-      auto self = shared_from_this();
-      WithStream([&](auto& stream) {
-        asio::async_write(stream, asio::buffer(text.data(), text.size()),
-                          [self](asio::error_code, size_t) { self->Close("HTTP request"); });
-      });
-      return;
-    }
-    return Close(header.status().reason());
-  }
-  header_ = header.value();
+void Session::LeaveIdle() {
+  std::lock_guard lock(state_mu_);
   busy_ = true;
-  body_.clear();
-  body_filled_ = 0;
-  ReadBody();
 }
 
-void Session::ReadBody() {
-  size_t total = static_cast<size_t>(header_.message_length - protocol::kHeaderSize);
-  if (body_filled_ == total) return OnRequest();
-  if (body_filled_ == body_.size()) {
-    size_t grown = std::max(kFirstReadChunk, body_.size() * 2);
-    body_.resize(std::min(total, grown));
+std::string Session::Serve() {
+  if (tls_context_ && !NegotiateTls()) return "";
+  for (;;) {
+    if (!EnterIdle()) return "server shutting down";
+    IoResult read = stream_.ReadExactly(header_bytes_.data(), header_bytes_.size());
+    if (!read.ok()) return read.message;  // empty at end of stream: nothing to log
+    LeaveIdle();
+    service_.network.bytes_in.fetch_add(static_cast<int64_t>(header_bytes_.size()));
+    if (!tls_context_ && LooksLikeTlsClientHello(header_bytes_.data(), header_bytes_.size())) {
+      return "SSL handshake received but server is started without SSL support";
+    }
+    auto header = protocol::ParseHeader(header_bytes_.data());
+    if (!header.ok()) {
+      if (protocol::IsHttpGet(header_bytes_.data())) {
+        // mongod answers HTTP on its port with a short explanation, then closes.
+        auto text = protocol::HttpGetResponse();
+        stream_.WriteAll(text.data(), text.size());
+        return "HTTP request";
+      }
+      return header.status().reason();
+    }
+    header_ = header.value();
+    IoResult body = ReadBody();
+    if (!body.ok()) return body.message;
+    std::string why;
+    if (!HandleRequest(&why)) return why;
   }
-  WithStream([this](auto& stream) {
-    stream.async_read_some(
-        asio::buffer(body_.data() + body_filled_, body_.size() - body_filled_),
-        [self = shared_from_this()](asio::error_code ec, size_t bytes) {
-          if (ec) return self->Close(IsEndOfStream(ec) ? "" : ec.message());
-          self->service_.network.bytes_in.fetch_add(static_cast<int64_t>(bytes));
-          self->body_filled_ += bytes;
-          self->ReadBody();
-        });
-  });
 }
 
-void Session::OnRequest() {
+bool Session::NegotiateTls() {
+  // Peeking holds no buffer, so an idle connection stays cheap.
+  std::array<uint8_t, protocol::kHeaderSize> start{};
+  IoResult peeked = stream_.Peek(start.data(), start.size());
+  if (!peeked.ok()) {
+    if (!peeked.end_of_stream()) Close(peeked.message);
+    return false;
+  }
+  if (!LooksLikeTlsClientHello(start.data(), peeked.bytes)) {
+    if (!tls_required_) return true;
+    LogTlsRefused("SSLHandshakeFailed: The server is configured to only allow SSL connections");
+    return false;
+  }
+  IoResult handshake = stream_.StartTls(tls_context_->native_handle());
+  if (!handshake.ok()) {
+    LogTlsRefused("SSLHandshakeFailed: " + handshake.message);
+    return false;
+  }
+  if (!log::Quiet()) {
+    Bson attr;
+    AppendUtf8(attr.get(), "remote", state_.remote);
+    AppendUtf8(attr.get(), "protocol", stream_.TlsProtocol());
+    AppendUtf8(attr.get(), "cipher", stream_.TlsCipher());
+    if (std::string subject = stream_.PeerSubject(); !subject.empty()) {
+      AppendUtf8(attr.get(), "peerSubject", subject);
+    }
+    log::Info("NETWORK", 23838, Ctx(), "Accepted TLS connection", attr.get());
+  }
+  return true;
+}
+
+void Session::LogTlsRefused(const std::string& error) {
+  Bson attr;
+  AppendUtf8(attr.get(), "remote", state_.remote);
+  AppendUtf8(attr.get(), "error", error);
+  log::Info("NETWORK", 22988, Ctx(),
+            "Error receiving request from client. Ending connection from remote", attr.get());
+}
+
+IoResult Session::ReadBody() {
+  const size_t total = static_cast<size_t>(header_.message_length - protocol::kHeaderSize);
+  body_.clear();
+  size_t filled = 0;
+  while (filled < total) {
+    if (filled == body_.size()) {
+      size_t grown = std::max(kFirstReadChunk, body_.size() * 2);
+      body_.resize(std::min(total, grown));
+    }
+    IoResult read = stream_.ReadSome(body_.data() + filled, body_.size() - filled);
+    if (!read.ok()) return read;
+    service_.network.bytes_in.fetch_add(static_cast<int64_t>(read.bytes));
+    filled += read.bytes;
+  }
+  return IoResult::Ok(total);
+}
+
+bool Session::HandleRequest(std::string* why) {
   service_.network.num_requests.fetch_add(1);
   protocol::DecodeOptions options{service_.compressors};
   protocol::DecodeResult decoded = protocol::DecodeRequest(header_, std::move(body_), options);
@@ -202,21 +225,29 @@ void Session::OnRequest() {
   if (!decoded.ok()) {
     protocol::DecodeError& error = decoded.error();
     switch (error.action) {
-      case protocol::DecodeAction::kReplyError:
-        return Write(protocol::EncodeReply(error.reply, NextMessageId(), error.reply_body.get()));
+      case protocol::DecodeAction::kReplyError: {
+        IoResult written = Write(
+            protocol::EncodeReply(error.reply, NextMessageId(), error.reply_body.get()));
+        *why = written.message;
+        return written.ok();
+      }
       case protocol::DecodeAction::kNoReply:
         LogBadMessage(error.status);
-        return ReadHeader();
+        return true;
       case protocol::DecodeAction::kCloseConnection:
-        return Close(error.status.reason());
+        *why = error.status.reason();
+        return false;
     }
   }
   protocol::Request& request = decoded.value();
   service_.connections.active.fetch_add(1);
   Bson reply = Execute(request);
   service_.connections.active.fetch_sub(1);
-  if (request.more_to_come()) return ReadHeader();  // the client expects no reply
-  Write(protocol::EncodeReply(request.reply_context(), NextMessageId(), reply.get()));
+  if (request.more_to_come()) return true;  // the client expects no reply
+  IoResult written =
+      Write(protocol::EncodeReply(request.reply_context(), NextMessageId(), reply.get()));
+  *why = written.message;
+  return written.ok();
 }
 
 Bson Session::Execute(const protocol::Request& request) {
@@ -236,6 +267,11 @@ Bson Session::Execute(const protocol::Request& request) {
   return dispatcher_.Run(op, invocation);
 }
 
+IoResult Session::Write(const std::vector<uint8_t>& bytes) {
+  service_.network.bytes_out.fetch_add(static_cast<int64_t>(bytes.size()));
+  return stream_.WriteAll(bytes.data(), bytes.size());
+}
+
 void Session::LogBadMessage(const Status& status) {
   Bson attr;
   AppendUtf8(attr.get(), "remote", state_.remote);
@@ -243,20 +279,8 @@ void Session::LogBadMessage(const Status& status) {
   log::Warning("NETWORK", 22967, Ctx(), "Ignoring a message the server cannot process", attr.get());
 }
 
-void Session::Write(std::vector<uint8_t> bytes) {
-  out_ = std::move(bytes);
-  service_.network.bytes_out.fetch_add(static_cast<int64_t>(out_.size()));
-  WithStream([this](auto& stream) {
-    asio::async_write(stream, asio::buffer(out_),
-                      [self = shared_from_this()](asio::error_code ec, size_t) {
-                        if (ec) return self->Close(ec.message());
-                        self->out_.clear();
-                        self->ReadHeader();
-                      });
-  });
-}
-
-void Session::Close(std::string_view why) {
+void Session::Close(const std::string& why) {
+  std::lock_guard lock(state_mu_);
   if (closed_) return;
   closed_ = true;
   if (!why.empty() && !stopping_) {
@@ -265,9 +289,7 @@ void Session::Close(std::string_view why) {
     AppendUtf8(attr.get(), "reason", why);
     log::Info("NETWORK", 22989, Ctx(), "Closing connection", attr.get());
   }
-  asio::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.Shutdown();
 }
 
 }  // namespace basalt::server

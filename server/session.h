@@ -1,22 +1,29 @@
-// One client connection: reads framed requests, runs each command on the
-// thread that read it, writes the reply, and repeats. All of a session's
-// handlers run through its strand, so a session is never touched by two
-// threads at once; the session keeps itself alive through shared_from_this
-// while an operation is pending.
+// One client connection, served by a thread of its own as mongod's default
+// (dedicated) service executor does: the thread reads a request, runs its
+// command, writes the reply and repeats. So a command runs on the thread that
+// read it, with no hand-off between threads; a slow command delays only its
+// own client; and a j:true write waits for the journal without holding up
+// anyone else's request, so concurrent durable writes share journal syncs.
+//
+// The thread owns the session through a shared_ptr; the registry and the
+// server only see it through Snapshot()/RequestStop()/Abort(), which are safe
+// from any thread.
 #pragma once
-
-#include <asio.hpp>
-#include <asio/ssl.hpp>
 
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
+
+#include <asio/ssl.hpp>
 
 #include "commands/command.h"
 #include "commands/dispatcher.h"
 #include "protocol/message.h"
 #include "protocol/request.h"
+#include "server/connection_stream.h"
 
 namespace basalt::server {
 
@@ -27,60 +34,65 @@ int32_t NextMessageId();
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(asio::ip::tcp::socket socket, commands::ServiceContext& service,
-          const commands::Dispatcher& dispatcher, SessionRegistry& registry, int64_t id);
+  // `fd`: the accepted connection, in blocking mode; the session closes it.
+  Session(int fd, commands::ServiceContext& service, const commands::Dispatcher& dispatcher,
+          SessionRegistry& registry, int64_t id);
   ~Session();
 
   // Before Start(): serve TLS on this connection when the client opens with a TLS
   // handshake; with `required`, refuse a client that does not (net.tls.mode).
   void EnableTls(std::shared_ptr<asio::ssl::context> context, bool required);
-  void Start();
-  // Asks the session to close once its current request is answered. Safe from any thread.
+  // Starts the session's thread; false when no thread could be made (the
+  // connection is then closed with a log line).
+  bool Start();
+  // Closes once the current request is answered; at once when idle. Any thread.
   void RequestStop();
+  // Cuts the connection now, answered or not (the shutdown deadline). Any thread.
+  void Abort();
 
  private:
-  // TLS modes: peeks at the first bytes to tell a TLS ClientHello from a plain message.
-  void DetectTls();
-  void StartTlsHandshake();
-  void ReadHeader();
-  void OnHeader(size_t bytes);
-  void ReadBody();
-  void OnRequest();
+  // The thread's body: serves requests until the client leaves, the server
+  // stops or an error ends the connection; returns why (empty: nothing to log).
+  std::string Serve();
+  // TLS modes: tells a TLS ClientHello from a plain message and negotiates TLS;
+  // false when the connection must close (already logged).
+  bool NegotiateTls();
+  // Between requests: false when a stop was requested.
+  bool EnterIdle();
+  void LeaveIdle();
+  // Reads the body announced by header_ into body_, in pieces that grow with
+  // what actually arrives, so a client announcing a large message but sending
+  // little never makes us allocate it.
+  IoResult ReadBody();
+  // Decodes and runs one request; false when the connection must close (`why`).
+  bool HandleRequest(std::string* why);
   // Runs one decoded request and returns its reply document.
   Bson Execute(const protocol::Request& request);
+  IoResult Write(const std::vector<uint8_t>& bytes);
   void LogBadMessage(const Status& status);
-  void Write(std::vector<uint8_t> bytes);
-  void Close(std::string_view why);
+  void LogTlsRefused(const std::string& error);
+  // Closes the connection (once), logging `why` unless it is empty or we are stopping.
+  void Close(const std::string& why);
   std::string Ctx() const { return "conn" + std::to_string(state_.id); }
-  // Runs `op` on the byte stream the client speaks: TLS once negotiated, else the socket.
-  template <typename Op>
-  void WithStream(Op&& op) {
-    if (tls_) {
-      op(*tls_);
-    } else {
-      op(socket_);
-    }
-  }
 
-  asio::ip::tcp::socket socket_;
+  ConnectionStream stream_;
   commands::ServiceContext& service_;
   const commands::Dispatcher& dispatcher_;
   SessionRegistry& registry_;
   commands::ConnectionState state_;
   std::shared_ptr<asio::ssl::context> tls_context_;  // null: TLS disabled
   bool tls_required_ = false;
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;  // set once TLS is chosen
 
   std::array<uint8_t, protocol::kHeaderSize> header_bytes_{};
   protocol::MsgHeader header_{};
-  // The body read so far; grown as bytes arrive, never to more than was sent.
   std::vector<uint8_t> body_;
-  size_t body_filled_ = 0;
-  std::vector<uint8_t> out_;
 
-  bool busy_ = false;      // from a complete header until its reply is written
-  bool stopping_ = false;  // close after the current request
-  bool closed_ = false;
+  // Guards the flags other threads look at; the stream's descriptor stays
+  // open (so Shutdown() is safe) while closed_ is false.
+  std::mutex state_mu_;
+  bool busy_ = false;      // guarded by state_mu_; from a header until its reply is written
+  bool stopping_ = false;  // guarded by state_mu_; close after the current request
+  bool closed_ = false;    // guarded by state_mu_
 };
 
 }  // namespace basalt::server

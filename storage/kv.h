@@ -99,6 +99,10 @@ class KvStore {
   // Makes every write acknowledged so far durable.
   virtual Status SyncWal() = 0;
 
+  // How many times the log has been synced to disk since the store opened
+  // (durable writes share syncs, so this grows slower than they do).
+  virtual uint64_t WalSyncCount() const = 0;
+
   // Bytes the store occupies (approximate), for dbStats/listDatabases.
   virtual uint64_t ApproximateSize() = 0;
 

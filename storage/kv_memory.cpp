@@ -116,6 +116,7 @@ class MemoryKvStore : public KvStore {
                                           std::string lower, std::string upper) override;
 
   Status SyncWal() override { return Status::OK(); }
+  uint64_t WalSyncCount() const override { return 0; }  // nothing to sync
 
   uint64_t ApproximateSize() override { return bytes_.load(std::memory_order_relaxed); }
 

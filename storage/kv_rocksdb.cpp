@@ -10,7 +10,9 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <exception>
+#include <mutex>
 #include <shared_mutex>
 
 #include "storage/kv.h"
@@ -151,6 +153,8 @@ class RocksKvStore : public KvStore {
     }
   }
 
+  uint64_t WalSyncCount() const override { return sync_count_.load(std::memory_order_relaxed); }
+
   uint64_t ApproximateSize() override {
     std::shared_lock lock(close_mu_);
     if (!db_) return 0;
@@ -177,20 +181,33 @@ class RocksKvStore : public KvStore {
   }
 
  private:
-  // Makes writes numbered up to `upto` durable; skips the fsync when they
-  // already are (an idle engine's flusher then costs nothing). A write is
-  // numbered after it reached the WAL buffer, so a FlushWAL that starts
-  // after reading writes_ == n covers every write numbered <= n.
+  // Makes writes numbered up to `upto` durable, as a group commit: one
+  // caller at a time flushes and fsyncs the WAL buffer, covering every write
+  // numbered when it started; the others wait for it and return at once if it
+  // covered them, so N concurrent durable writers cost about two fsyncs, not
+  // N. An idle engine's flusher finds everything synced and costs nothing.
   Status Sync(uint64_t upto) {
-    if (synced_.load(std::memory_order_acquire) >= upto) return Status::OK();
-    const uint64_t covered = writes_.load(std::memory_order_acquire);
-    Status st = FromRocks(db_->FlushWAL(true), "flush wal");
-    if (!st.ok()) return st;
-    uint64_t prev = synced_.load(std::memory_order_relaxed);
-    while (prev < covered &&
-           !synced_.compare_exchange_weak(prev, covered, std::memory_order_release)) {
+    std::unique_lock lock(sync_mu_);
+    for (;;) {
+      if (synced_.load(std::memory_order_acquire) >= upto) return Status::OK();
+      if (!syncing_) break;
+      sync_done_.wait(lock);
     }
-    return Status::OK();
+    syncing_ = true;
+    // A write is numbered after it reached the WAL buffer, so a FlushWAL that
+    // starts after reading writes_ == n covers every write numbered <= n.
+    const uint64_t covered = writes_.load(std::memory_order_acquire);
+    lock.unlock();
+    Status st = FromRocks(db_->FlushWAL(true), "flush wal");
+    sync_count_.fetch_add(1, std::memory_order_relaxed);
+    lock.lock();
+    syncing_ = false;
+    if (st.ok() && synced_.load(std::memory_order_relaxed) < covered) {
+      synced_.store(covered, std::memory_order_release);
+    }
+    // On failure the waiters try for themselves and see the error too.
+    sync_done_.notify_all();
+    return st;
   }
 
   static Status Closed() {
@@ -202,9 +219,13 @@ class RocksKvStore : public KvStore {
   std::shared_mutex close_mu_;
   rocksdb::DB* db_;  // guarded by close_mu_
   // Writes are numbered once buffered; synced_ is the highest number known
-  // durable.
+  // durable (written under sync_mu_, read without it as a fast path).
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> synced_{0};
+  std::mutex sync_mu_;
+  bool syncing_ = false;  // guarded by sync_mu_: a Sync is flushing
+  std::condition_variable sync_done_;
+  std::atomic<uint64_t> sync_count_{0};
 };
 
 }  // namespace
@@ -221,6 +242,13 @@ StatusWith<std::unique_ptr<KvStore>> OpenRocksKvStore(const std::string& dir) {
     // than per insert. A killed process loses at most the last interval of
     // non-durable writes, as mongod does.
     options.manual_wal_flush = true;
+    // Every connection has its own thread, so many writers meet in RocksDB's
+    // write queue. By default the group's leader writes the WAL and then wakes
+    // each follower to insert its own memtable entries in parallel: a context
+    // switch per write that a couple of cores cannot pay for. The leader
+    // applies the whole group instead (W1 at 64 clients: 48k ops/s instead of
+    // 34k, 24 us of server CPU per insert instead of 37).
+    options.allow_concurrent_memtable_write = false;
     // Unique checks mostly look up keys that do not exist; a memtable bloom
     // filter answers those without walking the skiplist.
     options.memtable_whole_key_filtering = true;
