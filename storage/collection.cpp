@@ -115,18 +115,18 @@ Status Collection::Replace(const bson_t* expected, const bson_t* new_doc, bool d
   std::shared_lock lock(mu_);
   Status st = Usable();
   if (!st.ok()) return st;
+  // The caller read `expected`: WriteDocument checks, under the stripe locks,
+  // that it is still what is stored, so there is nothing to read first.
+  if (expected) return WriteDocument(rid, expected, new_doc, &id, *indexes_, durable);
   for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
     std::string current;
     auto found = kv_->Get(RecordKey(rid), &current);
     if (!found.ok()) return found.status();
     if (!found.value()) return Status(ErrorCodes::NoSuchKey, "no document with that _id");
-    if (expected && !SameBytes(expected, current)) {
-      return Status(ErrorCodes::WriteConflict, "the document changed since it was read");
-    }
     BsonView old_doc = BsonView(reinterpret_cast<const uint8_t*>(current.data()),
                             static_cast<uint32_t>(current.size()));
     st = WriteDocument(rid, old_doc.get(), new_doc, &id, *indexes_, durable);
-    if (st.code() != ErrorCodes::WriteConflict || expected) return st;
+    if (st.code() != ErrorCodes::WriteConflict) return st;
   }
   return Status(ErrorCodes::WriteConflict, "too many concurrent changes to one document");
 }
@@ -137,19 +137,21 @@ Status Collection::Delete(const bson_iter_t* id, const bson_t* expected, bool du
   std::shared_lock lock(mu_);
   Status st = Usable();
   if (!st.ok()) return st;
+  if (expected) {  // as in Replace: checked under the locks, not read first
+    st = WriteDocument(rid, expected, nullptr, nullptr, *indexes_, durable);
+    if (st.ok() && deleted) *deleted = Bson::Copy(expected);
+    return st;
+  }
   for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
     std::string current;
     auto found = kv_->Get(RecordKey(rid), &current);
     if (!found.ok()) return found.status();
     if (!found.value()) return Status(ErrorCodes::NoSuchKey, "no document with that _id");
-    if (expected && !SameBytes(expected, current)) {
-      return Status(ErrorCodes::WriteConflict, "the document changed since it was read");
-    }
     BsonView old_doc = BsonView(reinterpret_cast<const uint8_t*>(current.data()),
                             static_cast<uint32_t>(current.size()));
     st = WriteDocument(rid, old_doc.get(), nullptr, nullptr, *indexes_, durable);
     if (st.ok() && deleted) *deleted = Bson::Copy(old_doc.get());
-    if (st.code() != ErrorCodes::WriteConflict || expected) return st;
+    if (st.code() != ErrorCodes::WriteConflict) return st;
   }
   return Status(ErrorCodes::WriteConflict, "too many concurrent changes to one document");
 }
@@ -225,7 +227,9 @@ Status Collection::WriteDocument(const std::string& rid, const bson_t* old_doc,
       bson_append_iter(key_value.get(), "_id", 3, new_id);
       return DuplicateKey(*IndexSpec::IdIndex(), key_value);
     }
-  } else if (!found.value() || !SameBytes(old_doc, value)) {
+  } else if (!found.value()) {
+    return Status(ErrorCodes::NoSuchKey, "no document with that _id");
+  } else if (!SameBytes(old_doc, value)) {
     return Status(ErrorCodes::WriteConflict, "the document changed since it was read");
   }
 
