@@ -140,6 +140,42 @@ test('currentOp shows a running aggregation with its opid; killOp stops it with 
   }
 });
 
+test('slow commands on other connections never hold up a request (a thread per connection)', async () => {
+  const server = await startServer();
+  const uri = server.uri;
+  const workers = [1, 2, 3].map(() => new MongoClient(uri, { serverSelectionTimeoutMS: 5000 }));
+  const admin = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    const coll = workers[0].db('t').collection('big');
+    await coll.insertMany(Array.from({ length: 3000 }, (_, i) => ({ x: i })));
+    // More slow commands than the machine has cores: a fixed pool of threads
+    // would have every thread busy and queue the ping behind them.
+    const slow = workers.map((w) => w.db('t').collection('big').aggregate([
+      { $lookup: { from: 'big', let: { v: '$x' }, pipeline: [{ $match: { $expr: { $eq: ['$x', '$$v'] } } }], as: 'j' } },
+      { $count: 'n' },
+    ]).toArray().then(() => 'finished', (e) => e.code));
+    const running = async () => (await admin.db('admin').command({
+      currentOp: 1, active: true, 'command.aggregate': 'big',
+    })).inprog;
+    const ops = await waitFor(async () => {
+      const inprog = await running();
+      return inprog.length === 3 && inprog;
+    }, 'three aggregations in currentOp');
+
+    assert.deepEqual(await admin.db('admin').command({ ping: 1 }), { ok: 1 });
+    assert.equal(await admin.db('t').collection('other').countDocuments({}), 0);
+    // Answered while all three were still running.
+    assert.deepEqual((await running()).map((op) => op.opid).sort(), ops.map((op) => op.opid).sort());
+
+    for (const op of ops) await admin.db('admin').command({ killOp: 1, op: op.opid });
+    assert.deepEqual(await Promise.all(slow), [11601, 11601, 11601]);
+  } finally {
+    for (const w of workers) await w.close();
+    await admin.close();
+    await server.stop();
+  }
+});
+
 test('killOp stops a find scanning a collection (the find executor\'s check)', async () => {
   const server = await startServer();
   const worker = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5000 });
