@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,7 +49,9 @@ struct ConnectionState {
   // Network compression as negotiated by this connection's hello/isMaster.
   std::optional<protocol::CompressionNegotiator> compression;
   bool handshake_done = false;
-  Bson client_metadata;  // the `client` document of the first hello
+  // The `client` document of the first hello (null if none); shared with the
+  // currentOp entry of every command rather than copied into each.
+  std::shared_ptr<const Bson> client_metadata;
   AuthState auth;        // authenticated users, SASL conversation (auth_state.h)
 };
 

@@ -82,7 +82,7 @@ Status RunTracked(OperationContext& op, const CommandInvocation& invocation,
   active->op = std::move(kind.op);
   active->ns = std::move(kind.ns);
   active->command = Bson::Copy(invocation.body);
-  active->client_metadata = Bson::Copy(op.connection.client_metadata.get());
+  active->client_metadata = op.connection.client_metadata;
   active->started = std::chrono::steady_clock::now();
   op.service.operations.Add(active);
   Status status;

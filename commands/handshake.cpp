@@ -34,7 +34,7 @@ Status ApplyHandshakeFields(OperationContext& op, const bson_t* body,
     uint32_t len = 0;
     const uint8_t* data = nullptr;
     bson_iter_document(&it, &len, &data);
-    op.connection.client_metadata = Bson::CopyBytes(data, len);
+    op.connection.client_metadata = std::make_shared<const Bson>(Bson::CopyBytes(data, len));
   }
   std::optional<std::vector<std::string_view>> offered;
   if (bson_iter_init_find(&it, body, "compression")) {

@@ -68,13 +68,13 @@ void AppendCurrentOpDocument(const ActiveOperation& op, const std::string& host,
   AppendUtf8(out, "desc", "conn" + std::to_string(op.connection_id));
   BSON_APPEND_INT64(out, "connectionId", op.connection_id);
   AppendUtf8(out, "client", op.client);
-  if (!bson_empty(op.client_metadata.get())) {
+  if (op.client_metadata && !bson_empty(op.client_metadata->get())) {
     bson_iter_t root, app;
-    if (bson_iter_init(&root, op.client_metadata.get()) &&
+    if (bson_iter_init(&root, op.client_metadata->get()) &&
         bson_iter_find_descendant(&root, "application.name", &app) && BSON_ITER_HOLDS_UTF8(&app)) {
       AppendUtf8(out, "appName", bson_iter_utf8(&app, nullptr));
     }
-    BSON_APPEND_DOCUMENT(out, "clientMetadata", op.client_metadata.get());
+    BSON_APPEND_DOCUMENT(out, "clientMetadata", op.client_metadata->get());
   }
   BSON_APPEND_BOOL(out, "active", true);
   AppendUtf8(out, "currentOpTime", log::CurrentTimestamp());

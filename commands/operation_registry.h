@@ -26,7 +26,7 @@ struct ActiveOperation {
   std::string op;      // mongod's op type: command, query, getmore, insert, update, remove
   std::string ns;
   Bson command;
-  Bson client_metadata;  // empty when the client sent none
+  std::shared_ptr<const Bson> client_metadata;  // null when the client sent none
   std::chrono::steady_clock::time_point started;
   std::atomic<bool> killed{false};
 };

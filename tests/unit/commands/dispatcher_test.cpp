@@ -86,7 +86,8 @@ TEST_CASE("the first hello records client metadata; a later one may not change i
   CHECK(f.Run(R"({"hello": 1, "client": {"application": {"name": "x"}}, "$db": "admin"})")
             .ToJson()
             .find("\"ok\" : 1.0") != std::string::npos);
-  CHECK(f.connection.client_metadata.ToJson().find("\"name\" : \"x\"") != std::string::npos);
+  REQUIRE(f.connection.client_metadata);
+  CHECK(f.connection.client_metadata->ToJson().find("\"name\" : \"x\"") != std::string::npos);
   CHECK(f.Run(R"({"hello": 1, "client": {"application": {"name": "y"}}, "$db": "admin"})")
             .ToJson()
             .find("\"code\" : 186") != std::string::npos);
