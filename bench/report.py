@@ -308,8 +308,9 @@ def main(out_dir):
               f"of {env.get('runs', '?')} runs of {env.get('seconds', '?')} s after a "
               f"{env.get('warmup', '?')} s warm-up; bench.users holds "
               f"{num(float(env.get('rows', 0)))} "
-              f"documents. One-client runs pin the server and the client to different CPUs "
-              f"({env.get('pin', '?')}). How to read and rerun: docs/bench.md.")
+              f"documents. One-client runs pin the server and the client "
+              f"({env.get('pin', '?')}; the same CPU unless stated). How to read and rerun: "
+              f"docs/bench.md.")
     md.append("")
     md.append("Durability: `default` is Basalt's default write concern (w:1, acknowledged before "
               "the journal sync, which follows within the commit interval), matched with "

@@ -29,7 +29,7 @@ OPEN_LOOP=${BENCH_OPEN_LOOP:-1}
 OPEN_CLIENTS=${BENCH_OPEN_CLIENTS:-16}
 OPEN_RATE_W1=${BENCH_OPEN_RATE_W1:-2000}
 OPEN_RATE_W6=${BENCH_OPEN_RATE_W6:-10000}
-SERVER_CPU=${BENCH_SERVER_CPU:-0}
+SERVER_CPU=${BENCH_SERVER_CPU:-1}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 PROTOCOL=${BENCH_PG_PROTOCOL:-prepared}
 
@@ -56,7 +56,8 @@ synchronous_commit_for() { [[ $1 == sync ]] && echo on || echo off; }
 
 # Pinning as issue 9's single-client figures were taken: the whole server (the
 # postmaster, its helpers and the backend it forks for pgbench) on SERVER_CPU,
-# pgbench on CLIENT_CPU.  Needs two CPUs; multi-client runs are never pinned.
+# pgbench on CLIENT_CPU (by default the same CPU, see bench/run.sh).
+# Multi-client runs are never pinned.
 NCPU=$(nproc)
 can_pin() { [[ $1 -eq 1 && $NCPU -ge 2 && ${BENCH_PIN:-1} == 1 ]]; }
 
