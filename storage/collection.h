@@ -15,9 +15,9 @@
 // - Reads (FindById, cursors) never block on writers; each cursor reads one
 //   snapshot from start to end.
 //
-// Locking: mu_ is shared by writers (Insert/Replace/Delete) and exclusive for
-// index builds/drops and for the engine's drop/rename of this collection; it
-// guards indexes_ and dropped_. Writers additionally hold the engine's stripe
+// Locking: mu_ is shared by writers (Insert/Replace/Delete, InsertMany per
+// group) and exclusive for index builds/drops and for the engine's
+// drop/rename of this collection; it guards indexes_ and dropped_. Writers additionally hold the engine's stripe
 // locks (storage/stripe_locks.h) of every unique key they check, across the
 // check and the batch write. names_mu_ guards db_/name_ (rename changes them).
 // Lock order: mu_, then stripes; mu_, then the engine's catalog mutex.
@@ -225,7 +225,7 @@ class Collection {
                        const bson_iter_t* new_id, const IndexList& indexes, bool durable);
   // One group of InsertMany: documents from `*next` on, appending their
   // outcomes to `results` and advancing `*next`. True when an ordered insert
-  // must stop.
+  // must stop. Requires mu_ held (shared).
   bool InsertGroup(const std::vector<const bson_t*>& docs, size_t max_group_docs, size_t* next,
                    const IndexList& indexes, bool durable, bool ordered,
                    std::vector<Status>* results);

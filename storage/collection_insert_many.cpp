@@ -46,9 +46,12 @@ std::vector<Status> Collection::InsertMany(const std::vector<const bson_t*>& doc
                                            bool ordered, size_t max_group_docs) {
   std::vector<Status> results;
   results.reserve(docs.size());
-  std::shared_lock lock(mu_);
   size_t next = 0;
   while (next < docs.size()) {
+    // Taken per group, as single inserts take it per document: an index
+    // build or a drop waits for one group, not for the whole batch, and the
+    // groups after it see its outcome.
+    std::shared_lock lock(mu_);
     if (InsertGroup(docs, std::max<size_t>(max_group_docs, 1), &next, *indexes_, durable, ordered,
                     &results)) {
       break;

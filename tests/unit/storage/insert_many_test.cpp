@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/bson_shell.h"
@@ -310,4 +311,34 @@ TEST_CASE("InsertMany's multikey flags and documents survive a restart", "[inser
     REQUIRE(engine->Close().ok());
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an index built while InsertMany runs covers every document", "[insert_many]") {
+  constexpr int kDocs = 20000;
+  auto engine = MemoryEngine();
+  auto coll = MakeCollection(engine.get(), {kEmail}, {});
+  std::vector<Bson> docs;
+  for (int i = 0; i < kDocs; ++i) {
+    docs.push_back(Json(R"({"_id": )" + std::to_string(i) + R"(, "n": )" + std::to_string(i % 7) +
+                        R"(, "email": "e)" + std::to_string(i) + R"("})"));
+  }
+  std::vector<const bson_t*> views;
+  for (const auto& doc : docs) views.push_back(doc.get());
+  std::vector<Status> results;
+  std::thread writer([&] { results = coll->InsertMany(views, false, true, 8); });
+  // Built between two groups: the groups after it must write its entries.
+  while (coll->Count() < 400) std::this_thread::yield();
+  Bson spec = Json(R"({"key": {"n": 1}, "name": "n_1"})");
+  Status built = coll->CreateIndex(spec.get(), false);
+  const int64_t inserted_when_built = coll->Count();
+  writer.join();
+  CHECK(built.ok());
+  CHECK(inserted_when_built < kDocs);
+  CHECK(results.size() == views.size());
+  CHECK(coll->Count() == kDocs);
+  ValidateResults validated = coll->Validate();
+  for (size_t i = 0; i < validated.errors.size() && i < 5; ++i) UNSCOPED_INFO(validated.errors[i]);
+  CHECK(validated.valid);
+  REQUIRE(validated.keys_per_index.size() == 3);
+  CHECK(validated.keys_per_index[2].second == kDocs);
 }
