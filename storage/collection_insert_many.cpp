@@ -3,8 +3,8 @@
 // stripes of all of them at once, reads every key a unique constraint needs in
 // one MultiGet, decides each document in order (against the store and against
 // the group's earlier documents) and writes the accepted ones in one KV batch.
-// One batch per group rather than per document is what makes it fast: one WAL
-// record, one memtable write pass over sorted keys, one lock acquisition.
+// One batch per group rather than per document is what makes it faster: one
+// WAL record, one memtable pass over sorted keys, one lock acquisition.
 #include <algorithm>
 #include <unordered_map>
 
@@ -212,9 +212,11 @@ Status Collection::WriteAccepted(const std::vector<const InsertCandidate*>& acce
   }
 
   // Every entry is distinct (the unique checks saw to that; non-unique ones
-  // end with their record id), so their order in the batch is free: sorted,
-  // each memtable insert starts from where the previous one ended instead of
-  // searching the whole skiplist.
+  // end with their record id), so their order in the batch is free. Sorted,
+  // RocksDB's memtable inserts each one near the previous: almost free when
+  // nothing lies between them (ascending new _ids, a fresh collection), on
+  // nodes still in cache otherwise (about 6% less CPU per document in bench
+  // W4 than in document order).
   using Entry = std::pair<std::string_view, std::string_view>;
   std::vector<Entry> entries;
   entries.reserve(entry_count);
