@@ -342,16 +342,46 @@ struct Totals {
   int64_t errors = 0, inserted = 0, matched = 0, modified = 0, upserted = 0, deleted = 0;
 };
 
-Status RunInsertOp(OperationContext& op, const Namespace& ns, const InsertOp& insert,
-                   ReplyItem* item, Totals* totals) {
-  op.service.opcounters.insert.fetch_add(1, std::memory_order_relaxed);
-  if (Status s = CheckWritableNamespace(ns); !s.ok()) return s;
-  auto coll = op.service.engine->GetOrCreateCollection(ns.db, ns.coll, false);
-  if (!coll.ok()) return coll.status();
-  if (Status s = InsertDocument(*coll.value(), insert.document); !s.ok()) return s;
-  item->n = 1;
-  ++totals->inserted;
-  return Status::OK();
+// Consecutive inserts into one namespace, ops [begin, end), go through the
+// batched insert path together; each gets the item it would get alone. An
+// ordered request gets items up to its first failure.
+void RunInsertOps(OperationContext& op, const BulkRequest& req, size_t begin, size_t end,
+                  std::vector<ReplyItem>* items, Totals* totals) {
+  const Namespace& ns = req.namespaces[req.ops[begin].ns_index];
+  auto add = [&](size_t i, Status status) {
+    ReplyItem item;
+    item.idx = static_cast<int32_t>(i);
+    item.status = std::move(status);
+    item.n = item.status.ok() ? 1 : 0;
+    if (item.status.ok()) ++totals->inserted;
+    items->push_back(std::move(item));
+    op.service.opcounters.insert.fetch_add(1, std::memory_order_relaxed);
+  };
+  Status usable = CheckWritableNamespace(ns);
+  std::shared_ptr<storage::Collection> coll;
+  if (usable.ok()) {
+    auto found = op.service.engine->GetOrCreateCollection(ns.db, ns.coll, false);
+    if (found.ok()) coll = std::move(found.value());
+    if (!found.ok()) usable = found.status();
+  }
+  if (!usable.ok()) {
+    for (size_t i = begin; i < end && (i == begin || !req.ordered); ++i) add(i, usable);
+    return;
+  }
+  std::vector<protocol::DocView> docs;
+  docs.reserve(end - begin);
+  for (size_t i = begin; i < end; ++i) {
+    docs.emplace_back(std::get<InsertOp>(req.ops[i].op).document);
+  }
+  std::vector<WriteError> errors;
+  InsertDocuments(*coll, docs, req.ordered, &errors);
+  const size_t attempted =
+      req.ordered && !errors.empty() ? static_cast<size_t>(errors.back().index) + 1 : docs.size();
+  auto error = errors.begin();
+  for (size_t k = 0; k < attempted; ++k) {
+    const bool failed = error != errors.end() && error->index == static_cast<int32_t>(k);
+    add(begin + k, failed ? (error++)->status : Status::OK());
+  }
 }
 
 Status RunUpdateOp(OperationContext& op, const Namespace& ns, const UpdateOp& update,
@@ -453,27 +483,43 @@ Status RunBulkWrite(OperationContext& op, const CommandInvocation& cmd, bson_t* 
 
   Totals totals;
   std::vector<Bson> items;
-  for (size_t i = 0; i < req.ops.size(); ++i) {
+  std::vector<ReplyItem> done;
+  for (size_t i = 0; i < req.ops.size();) {
     const BulkOp& bulk_op = req.ops[i];
     const Namespace& ns = req.namespaces[bulk_op.ns_index];
-    ReplyItem item;
-    item.idx = static_cast<int32_t>(i);
-    if (const auto* insert = std::get_if<InsertOp>(&bulk_op.op)) {
-      item.status = RunInsertOp(op, ns, *insert, &item, &totals);
-    } else if (const auto* update = std::get_if<UpdateOp>(&bulk_op.op)) {
-      item.status = RunUpdateOp(op, ns, *update, variables.value(), &item, &totals);
+    done.clear();
+    if (std::holds_alternative<InsertOp>(bulk_op.op)) {
+      size_t end = i + 1;
+      while (end < req.ops.size() && std::holds_alternative<InsertOp>(req.ops[end].op) &&
+             req.ops[end].ns_index == bulk_op.ns_index) {
+        ++end;
+      }
+      RunInsertOps(op, req, i, end, &done, &totals);
+      i = end;
     } else {
-      item.status = RunDeleteOp(op, ns, std::get<DeleteOpSpec>(bulk_op.op), variables.value().get(),
-                                &item, &totals);
+      ReplyItem& item = done.emplace_back();
+      item.idx = static_cast<int32_t>(i);
+      if (const auto* update = std::get_if<UpdateOp>(&bulk_op.op)) {
+        item.status = RunUpdateOp(op, ns, *update, variables.value(), &item, &totals);
+      } else {
+        item.status = RunDeleteOp(op, ns, std::get<DeleteOpSpec>(bulk_op.op),
+                                  variables.value().get(), &item, &totals);
+      }
+      ++i;
     }
-    bool failed = !item.status.ok();
-    if (failed) {
-      ++totals.errors;
-      item.n = 0;
-      item.upserted.reset();
+    bool stop = false;
+    for (ReplyItem& item : done) {
+      const bool failed = !item.status.ok();
+      if (failed) {
+        ++totals.errors;
+        item.n = 0;
+        item.upserted.reset();
+      }
+      if (failed || !req.errors_only) items.push_back(SerializeItem(item));
+      stop = failed && req.ordered;
+      if (stop) break;
     }
-    if (failed || !req.errors_only) items.push_back(SerializeItem(item));
-    if (failed && req.ordered) break;
+    if (stop) break;
   }
   bool wrote = totals.inserted + totals.modified + totals.upserted + totals.deleted > 0;
   if (concern.value().journal && wrote) {

@@ -24,21 +24,13 @@ Status RunInsert(OperationContext& op, const CommandInvocation& cmd, bson_t* rep
       op.service.engine->GetOrCreateCollection(cmd.db, batch.value().collection, false);
   if (!collection.ok()) return collection.status();
 
-  int32_t inserted = 0;
   std::vector<WriteError> errors;
-  const auto& docs = batch.value().entries;
-  for (size_t i = 0; i < docs.size(); ++i) {
-    op.service.opcounters.insert.fetch_add(1, std::memory_order_relaxed);
-    BsonView doc = docs[i].bson();
-    // One journal sync for the whole batch, below, rather than one per document.
-    Status status = InsertDocument(*collection.value(), doc.get());
-    if (status.ok()) {
-      ++inserted;
-      continue;
-    }
-    errors.push_back({static_cast<int32_t>(i), status});
-    if (batch.value().ordered) break;
-  }
+  // One journal sync for the whole batch, below, rather than one per document.
+  const int32_t inserted =
+      InsertDocuments(*collection.value(), batch.value().entries, batch.value().ordered, &errors);
+  // Every document attempted counts, as when they were inserted one by one.
+  op.service.opcounters.insert.fetch_add(inserted + static_cast<int64_t>(errors.size()),
+                                         std::memory_order_relaxed);
   if (batch.value().concern.journal && inserted > 0) {
     if (Status s = op.service.engine->Flush(); !s.ok()) return s;
   }

@@ -1,6 +1,7 @@
 #include "commands/write_util.h"
 
 #include <cmath>
+#include <deque>
 
 #include "commands/command_util.h"
 #include "commands/insert_document.h"
@@ -59,6 +60,48 @@ Status InsertDocument(storage::Collection& coll, const bson_t* doc) {
   if (!prepared.ok()) return prepared.status();
   const bson_t* to_store = prepared.value() ? prepared.value()->get() : doc;
   return coll.Insert(to_store, false);
+}
+
+int32_t InsertDocuments(storage::Collection& coll, const std::vector<protocol::DocView>& docs,
+                        bool ordered, std::vector<WriteError>* errors) {
+  // Deques: the documents handed to storage must not move as more arrive.
+  std::deque<BsonView> views;
+  std::deque<Bson> rebuilt;
+  std::vector<const bson_t*> to_store;
+  std::vector<int32_t> positions;  // of each stored document in `docs`
+  to_store.reserve(docs.size());
+  positions.reserve(docs.size());
+  std::vector<WriteError> unfit;  // documents PrepareForInsert refused
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const bson_t* doc = views.emplace_back(docs[i].data(), docs[i].size()).get();
+    auto prepared = PrepareForInsert(doc);
+    if (!prepared.ok()) {
+      unfit.push_back({static_cast<int32_t>(i), prepared.status()});
+      if (ordered) break;
+      continue;
+    }
+    if (prepared.value()) doc = rebuilt.emplace_back(std::move(*prepared.value())).get();
+    to_store.push_back(doc);
+    positions.push_back(static_cast<int32_t>(i));
+  }
+  const std::vector<Status> results = coll.InsertMany(to_store, false, ordered);
+  int32_t inserted = 0;
+  auto next_unfit = unfit.begin();
+  for (size_t k = 0; k < results.size(); ++k) {
+    if (results[k].ok()) {
+      ++inserted;
+      continue;
+    }
+    while (next_unfit != unfit.end() && next_unfit->index < positions[k]) {
+      errors->push_back(*next_unfit++);
+    }
+    errors->push_back({positions[k], results[k]});
+  }
+  // When ordered, an unfit document comes after every stored one, and is
+  // reached only if none of them failed.
+  const bool stopped = ordered && static_cast<size_t>(inserted) < results.size();
+  if (!stopped) errors->insert(errors->end(), next_unfit, unfit.end());
+  return inserted;
 }
 
 StatusWith<int64_t> ExecuteDelete(OperationContext& ctx, const std::string& db,

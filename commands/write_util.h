@@ -55,6 +55,13 @@ std::string FormatNumber(double value);
 // the statement's write error (BadValue for a bad _id, DuplicateKey, ...).
 Status InsertDocument(storage::Collection& coll, const bson_t* doc);
 
+// The documents of one insert command, each prepared as InsertDocument does,
+// stored in order in `coll` through its batched path, without a journal sync.
+// Appends each failure to `errors` with its position in `docs`, in order;
+// `ordered` stops at the first. Returns how many were inserted.
+int32_t InsertDocuments(storage::Collection& coll, const std::vector<protocol::DocView>& docs,
+                        bool ordered, std::vector<WriteError>* errors);
+
 // One delete statement: `query_view` views the caller's bytes, `hint` is
 // {$hint: "name"} or a key pattern (empty for none).
 struct DeleteOp {

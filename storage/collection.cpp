@@ -18,21 +18,21 @@ namespace {
 // unlocked read and their locked re-check (and the caller set no `expected`).
 constexpr int kMaxRetries = 100;
 
-bool FirstIsId(const bson_t* doc, bson_iter_t* id) {
-  return bson_iter_init(id, doc) && bson_iter_next(id) && KeyOf(id) == "_id";
-}
-
 bool SameBytes(const bson_t* a, std::string_view stored) {
   return a->len == stored.size() && std::memcmp(bson_get_data(a), stored.data(), a->len) == 0;
 }
 
-std::string RecordIdOf(const bson_iter_t* id) {
+}  // namespace
+
+bool Collection::FirstIsId(const bson_t* doc, bson_iter_t* id) {
+  return bson_iter_init(id, doc) && bson_iter_next(id) && KeyOf(id) == "_id";
+}
+
+std::string Collection::RecordIdOf(const bson_iter_t* id) {
   std::string rid;
   AppendKeyValue(&rid, id, false);
   return rid;
 }
-
-}  // namespace
 
 Collection::Collection(Engine* engine, std::string db, std::string name, Uuid uuid, uint64_t id,
                        Bson options, IndexList indexes)

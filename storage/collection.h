@@ -15,11 +15,12 @@
 // - Reads (FindById, cursors) never block on writers; each cursor reads one
 //   snapshot from start to end.
 //
-// Locking: mu_ is shared by writers (Insert/Replace/Delete) and exclusive for
-// index builds/drops and for the engine's drop/rename of this collection; it
-// guards indexes_ and dropped_. Writers additionally hold the engine's stripe
-// locks (storage/stripe_locks.h) of every unique key they check, across the
-// check and the batch write. names_mu_ guards db_/name_ (rename changes them).
+// Locking: mu_ is shared by writers (Insert/Replace/Delete, InsertMany per
+// group) and exclusive for index builds/drops and for the engine's
+// drop/rename of this collection; it guards indexes_ and dropped_. Writers
+// additionally hold the engine's stripe locks (storage/stripe_locks.h) of
+// every unique key they check, across the check and the batch write.
+// names_mu_ guards db_/name_ (rename changes them).
 // Lock order: mu_, then stripes; mu_, then the engine's catalog mutex.
 //
 // Handles are shared_ptrs from the Engine; a handle whose collection was
@@ -31,8 +32,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -97,6 +98,12 @@ class MultikeyPaths {
 
 class Collection {
  public:
+  // InsertMany's group size. A group holds its documents' stripe locks from
+  // its unique checks to the end of its write, stalling concurrent writers
+  // of those stripes meanwhile; larger groups amortize more (see
+  // docs/storage.md for the measurements behind this value).
+  static constexpr size_t kInsertGroupDocs = 512;
+
   // Made by the Engine only.
   struct IndexState {
     std::shared_ptr<const IndexSpec> spec;
@@ -123,6 +130,19 @@ class Collection {
   // index key is taken; CannotIndexParallelArrays (171) if a compound index
   // cannot hold it.
   Status Insert(const bson_t* doc, bool durable);
+
+  // Inserts `docs` in order. Each document gets the outcome Insert() would
+  // give it if the documents were inserted alone, one after another: a
+  // duplicate of an earlier document of the same call gets DuplicateKey just
+  // as a duplicate of a stored one does. Returns one Status per document
+  // attempted: all of them, or when `ordered`, those up to and including the
+  // first failure (the documents before it are inserted, none after it).
+  // Documents are written in groups, each group one atomic KV batch checked
+  // and written under one acquisition of its keys' stripe locks, so each
+  // document is still written whole or not at all.
+  // `max_group_docs` bounds a group (see kInsertGroupDocs).
+  std::vector<Status> InsertMany(const std::vector<const bson_t*>& docs, bool durable, bool ordered,
+                                 size_t max_group_docs = kInsertGroupDocs);
 
   // The document whose _id equals the value at `id` (1 and 1.0 are equal),
   // read from the latest committed state; nullopt if none.
@@ -204,7 +224,26 @@ class Collection {
   // `new_doc` (either may be null) for the record `rid`.
   Status WriteDocument(const std::string& rid, const bson_t* old_doc, const bson_t* new_doc,
                        const bson_iter_t* new_id, const IndexList& indexes, bool durable);
+  // One group of InsertMany: documents from `*next` on, appending their
+  // outcomes to `results` and advancing `*next`. True when an ordered insert
+  // must stop. Requires mu_ held (shared).
+  bool InsertGroup(const std::vector<const bson_t*>& docs, size_t max_group_docs, size_t* next,
+                   const IndexList& indexes, bool durable, bool ordered,
+                   std::vector<Status>* results);
+  // InsertGroup's per-document state and unique-check probes
+  // (collection_insert_many.cpp).
+  struct InsertCandidate;
+  struct InsertProbe;
+  // Writes InsertGroup's accepted documents as one KV batch; requires their
+  // stripes locked.
+  Status WriteAccepted(const std::vector<const InsertCandidate*>& accepted,
+                       const std::vector<InsertProbe>& probes, const IndexList& indexes,
+                       bool durable);
   Status CheckIndexable(const IndexState& index, const bson_t* doc, IndexKeys* keys) const;
+  // True if `doc`'s first field is `_id` (`*id` then points at it).
+  static bool FirstIsId(const bson_t* doc, bson_iter_t* id);
+  // The record id of the _id value at `id`: its KeyString.
+  static std::string RecordIdOf(const bson_iter_t* id);
   Status DuplicateKey(const IndexSpec& spec, const Bson& key_value) const;
   std::string RecordKey(std::string_view rid) const { return record_prefix_ + std::string(rid); }
   Status Usable() const;                              // requires mu_ held

@@ -165,13 +165,46 @@ void Product(const std::vector<const std::vector<PathValue>*>& lists,
   }
 }
 
+// The common case, without the general path's per-field lists and
+// combinations: every key field a top-level name whose value (if any) is not
+// an array, so the document has exactly one key (or none, if sparse and
+// missing them all). False for any other document, which then takes the
+// general path (`values` may hold a partial result by then).
+bool GenerateSimpleKey(const IndexSpec& spec, const bson_t* doc, std::string* encoded,
+                       std::vector<bson_iter_t>* values, bool* skip) {
+  const auto& names = spec.fields();
+  const size_t n = names.size();
+  for (const auto& name : names) {
+    if (name.find('.') != std::string::npos) return false;
+  }
+  values->reserve(n);
+  bool any_present = false;
+  for (const auto& name : names) {
+    bson_iter_t it;
+    if (bson_iter_init(&it, doc) &&
+        bson_iter_find_w_len(&it, name.data(), static_cast<int>(name.size()))) {
+      if (BSON_ITER_HOLDS_ARRAY(&it)) return false;
+      any_present = true;
+      values->push_back(it);
+    } else {
+      values->push_back(ConstantValue(BSON_TYPE_NULL));
+    }
+  }
+  *skip = spec.sparse() && !any_present;
+  if (*skip) return true;
+  for (size_t f = 0; f < n; ++f) {
+    AppendKeyValue(encoded, &(*values)[f], spec.descending()[f]);
+  }
+  return true;
+}
+
 }  // namespace
 
 Bson IndexKeys::KeyValue(size_t i) const {
   Bson out;
   const Entry& entry = entries_[i];
-  for (size_t f = 0; f < field_names_.size(); ++f) {
-    const std::string& name = field_names_[f];
+  for (size_t f = 0; f < field_names_->size(); ++f) {
+    const std::string& name = (*field_names_)[f];
     bson_append_iter(out.get(), name.data(), static_cast<int>(name.size()), &entry.values[f]);
   }
   return out;
@@ -180,8 +213,17 @@ Bson IndexKeys::KeyValue(size_t i) const {
 Status GenerateIndexKeys(const IndexSpec& spec, const bson_t* doc, IndexKeys* out) {
   out->entries_.clear();
   out->multikey_paths_.clear();
-  out->field_names_ = spec.fields();
+  out->field_names_ = spec.shared_fields();
   const size_t n = spec.fields().size();
+  {
+    IndexKeys::Entry entry;
+    bool skip = false;
+    if (GenerateSimpleKey(spec, doc, &entry.encoded, &entry.values, &skip)) {
+      out->multikey_paths_.assign(n, 0);
+      if (!skip) out->entries_.push_back(std::move(entry));
+      return Status::OK();
+    }
+  }
   std::vector<FieldValues> fields(n);
 
   // The document itself, as an iterator over a one-level "parent", so that

@@ -16,6 +16,7 @@
 
 #include <bson/bson.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,7 @@ class IndexKeys {
     std::string encoded;
     std::vector<bson_iter_t> values;  // one per key field
   };
-  std::vector<std::string> field_names_;
+  std::shared_ptr<const std::vector<std::string>> field_names_;
   std::vector<Entry> entries_;
   std::vector<uint64_t> multikey_paths_;
 };

@@ -352,12 +352,14 @@ StatusWith<std::shared_ptr<const IndexSpec>> IndexSpec::Build(Bson normalized) {
       out->partial_filter_ = Bson::CopyBytes(data, len);
     }
   }
+  auto fields = std::make_shared<std::vector<std::string>>();
   bson_iter_init(&it, out->key_pattern_.get());
   while (bson_iter_next(&it)) {
-    out->fields_.emplace_back(KeyOf(&it));
+    fields->emplace_back(KeyOf(&it));
     out->descending_.push_back(IsNumber(bson_iter_type(&it)) && NumberAsDouble(&it) < 0);
   }
-  if (out->fields_.empty()) return Status(ErrorCodes::InvalidBSON, "index spec without key");
+  if (fields->empty()) return Status(ErrorCodes::InvalidBSON, "index spec without key");
+  out->fields_ = std::move(fields);
   out->is_id_ = IsIdPattern(out->key_pattern_.get()) && !out->partial_filter_;
   // The _id index is unique without saying so.
   if (out->is_id_) out->unique_ = true;

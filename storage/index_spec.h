@@ -39,7 +39,9 @@ class IndexSpec {
   const bson_t* key_pattern() const { return key_pattern_.get(); }
   // The normalized spec, as listIndexes shows it.
   const bson_t* spec() const { return spec_.get(); }
-  const std::vector<std::string>& fields() const { return fields_; }
+  const std::vector<std::string>& fields() const { return *fields_; }
+  // The same, shared: index keys keep it for their error messages.
+  const std::shared_ptr<const std::vector<std::string>>& shared_fields() const { return fields_; }
   const std::vector<bool>& descending() const { return descending_; }
   // True for the _id index, whose uniqueness is implied.
   bool unique() const { return unique_; }
@@ -65,7 +67,7 @@ class IndexSpec {
   std::string name_;
   Bson key_pattern_;
   Bson spec_;
-  std::vector<std::string> fields_;
+  std::shared_ptr<const std::vector<std::string>> fields_;
   std::vector<bool> descending_;
   bool unique_ = false;
   bool sparse_ = false;

@@ -87,6 +87,23 @@ class KvStore {
   virtual StatusWith<bool> Get(std::string_view key, std::string* value,
                                const KvSnapshot* snapshot = nullptr) = 0;
 
+  // Reads every key of `keys` at `snapshot` (nullptr: the latest committed
+  // state), as one call: key i's value goes to (*values)[i] when (*found)[i].
+  // Both vectors are resized to keys.size(). The default reads one key at a
+  // time; an implementation may share the per-read setup across keys.
+  virtual Status MultiGet(const std::vector<std::string_view>& keys,
+                          std::vector<std::string>* values, std::vector<bool>* found,
+                          const KvSnapshot* snapshot = nullptr) {
+    values->resize(keys.size());
+    found->assign(keys.size(), false);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto got = Get(keys[i], &(*values)[i], snapshot);
+      if (!got.ok()) return got.status();
+      (*found)[i] = got.value();
+    }
+    return Status::OK();
+  }
+
   virtual Status Write(const KvWriteBatch& batch, bool sync) = 0;
 
   virtual std::shared_ptr<const KvSnapshot> GetSnapshot() = 0;

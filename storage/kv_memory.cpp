@@ -70,6 +70,23 @@ class MemoryKvStore : public KvStore {
     return true;
   }
 
+  // One lock for every key: the reads see a single state, as RocksDB's do.
+  Status MultiGet(const std::vector<std::string_view>& keys, std::vector<std::string>* values,
+                  std::vector<bool>* found, const KvSnapshot* snapshot) override {
+    const uint64_t seq = SeqOf(snapshot);
+    values->resize(keys.size());
+    found->assign(keys.size(), false);
+    std::shared_lock lock(mu_);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto it = map_.find(keys[i]);
+      const Version* v = it == map_.end() ? nullptr : Visible(it->second, seq);
+      if (v == nullptr) continue;
+      (*values)[i].assign(v->value);
+      (*found)[i] = true;
+    }
+    return Status::OK();
+  }
+
   Status Write(const KvWriteBatch& batch, bool /*sync*/) override {
     std::unique_lock lock(mu_);
     if (closed_) return Status(ErrorCodes::ShutdownInProgress, "storage engine is closed");

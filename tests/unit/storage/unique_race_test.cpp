@@ -84,7 +84,88 @@ void Race(Engine* engine, int rounds) {
   CHECK(results.keys_per_index[1].second == rounds);
 }
 
+// Every thread inserts the same keys, each starting at its own place in the
+// list: kThreads - 1 through InsertMany in groups of `group`, one through
+// single inserts. Even documents share an email under distinct _ids, odd ones
+// share their _id: each key must end up with exactly one document.
+void RaceMany(Engine* engine, const std::string& name, int rounds, int docs, size_t group) {
+  auto coll = engine->GetOrCreateCollection("test", name, false).value();
+  Bson spec;
+  {
+    bson_t key;
+    BSON_APPEND_DOCUMENT_BEGIN(spec.get(), "key", &key);
+    BSON_APPEND_INT32(&key, "email", 1);
+    bson_append_document_end(spec.get(), &key);
+    BSON_APPEND_UTF8(spec.get(), "name", "email_1");
+    BSON_APPEND_BOOL(spec.get(), "unique", true);
+  }
+  REQUIRE(coll->CreateIndex(spec.get(), false).ok());
+
+  std::atomic<int> ok{0}, dup{0}, other{0};
+  std::barrier sync(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < rounds; ++round) {
+        std::vector<Bson> mine;
+        for (int k = 0; k < docs; ++k) {
+          const int i = (k + t * docs / kThreads) % docs;
+          const int base = round * docs + i;
+          const int id = i % 2 == 0 ? (base * kThreads + t) * 2 : base * 2 + 1;
+          mine.push_back(MakeDoc(id, "many" + std::to_string(base) + "@example.com"));
+        }
+        std::vector<const bson_t*> views;
+        for (const auto& doc : mine) views.push_back(doc.get());
+        sync.arrive_and_wait();
+        std::vector<Status> results;
+        if (t == 0) {
+          for (const bson_t* doc : views) results.push_back(coll->Insert(doc, false));
+        } else {
+          results = coll->InsertMany(views, false, false, group);
+        }
+        for (const Status& st : results) {
+          if (st.ok()) {
+            ++ok;
+          } else if (st.code() == ErrorCodes::DuplicateKey) {
+            ++dup;
+          } else {
+            ++other;
+          }
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(ok == rounds * docs);
+  CHECK(dup == rounds * docs * (kThreads - 1));
+  CHECK(other == 0);
+  CHECK(coll->Count() == rounds * docs);
+  ValidateResults results = coll->Validate();
+  for (const auto& e : results.errors) UNSCOPED_INFO(e);
+  CHECK(results.valid);
+  REQUIRE(results.keys_per_index.size() == 2);
+  CHECK(results.keys_per_index[1].second == rounds * docs);
+}
+
 }  // namespace
+
+TEST_CASE("InsertMany racing itself and single inserts: one document per key (memory)", "[race]") {
+  EngineOptions options;
+  options.kind = EngineOptions::Kind::kInMemory;
+  auto engine = Engine::Open(options).value();
+  RaceMany(engine.get(), "groups", 40, 64, 8);
+}
+
+TEST_CASE("InsertMany racing itself and single inserts: one document per key (rocksdb)", "[race]") {
+  TempDir dir;
+  EngineOptions options;
+  options.db_path = dir.path;
+  auto engine = Engine::Open(options);
+  REQUIRE(engine.ok());
+  RaceMany(engine.value().get(), "big_groups", 20, 256, Collection::kInsertGroupDocs);
+  RaceMany(engine.value().get(), "small_groups", 20, 64, 4);
+  REQUIRE(engine.value()->Close().ok());
+}
 
 TEST_CASE("8 writers of one unique key: one wins, 7 get DuplicateKey (memory)", "[race]") {
   EngineOptions options;
