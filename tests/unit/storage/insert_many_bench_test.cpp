@@ -1,4 +1,4 @@
-// A throwaway measurement behind Collection::kInsertGroupDocs, hidden from
+// The measurement behind Collection::kInsertGroupDocs, hidden from
 // the default run:   unit_storage "[.bench]"
 // For several group sizes, on RocksDB: InsertMany of batches of 10,000 small
 // documents (10% repeating an email, as bench W4) into a collection with a
