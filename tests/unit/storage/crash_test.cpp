@@ -18,6 +18,7 @@
 #include <string>
 
 #include "storage/engine.h"
+#include "tests/unit/storage/email_index.h"
 
 using namespace basalt;
 using namespace basalt::storage;
@@ -57,13 +58,7 @@ Bson MakeDoc(int32_t id, int32_t version) {
   if (!engine.ok()) _exit(2);
   auto coll = engine.value()->GetOrCreateCollection("test", "crash", true);
   if (!coll.ok()) _exit(3);
-  Bson spec;
-  bson_t key;
-  BSON_APPEND_DOCUMENT_BEGIN(spec.get(), "key", &key);
-  BSON_APPEND_INT32(&key, "email", 1);
-  bson_append_document_end(spec.get(), &key);
-  BSON_APPEND_UTF8(spec.get(), "name", "email_1");
-  BSON_APPEND_BOOL(spec.get(), "unique", true);
+  Bson spec = testing::UniqueEmailIndexSpec();
   Status st = coll.value()->CreateIndex(spec.get(), true);
   if (!st.ok() && st.code() != ErrorCodes::IndexAlreadyExists) _exit(4);
   for (int32_t id = first_id;; ++id) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "storage/engine.h"
+#include "tests/unit/storage/email_index.h"
 
 using namespace basalt;
 using namespace basalt::storage;
@@ -40,13 +41,7 @@ void Run(EngineOptions::Kind kind, int threads, int per_thread) {
   }
   auto engine = Engine::Open(options).value();
   auto coll = engine->GetOrCreateCollection("bench", "c", false).value();
-  Bson spec;
-  bson_t key;
-  BSON_APPEND_DOCUMENT_BEGIN(spec.get(), "key", &key);
-  BSON_APPEND_INT32(&key, "email", 1);
-  bson_append_document_end(spec.get(), &key);
-  BSON_APPEND_UTF8(spec.get(), "name", "email_1");
-  BSON_APPEND_BOOL(spec.get(), "unique", true);
+  Bson spec = testing::UniqueEmailIndexSpec();
   REQUIRE(coll->CreateIndex(spec.get(), false).ok());
 
   // Documents are built beforehand: only the storage work is timed.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "storage/engine.h"
+#include "tests/unit/storage/email_index.h"
 
 using namespace basalt;
 using namespace basalt::storage;
@@ -36,22 +37,46 @@ Bson MakeDoc(int id, const std::string& email) {
   return doc;
 }
 
+void AddUniqueEmailIndex(Collection& coll) {
+  Bson spec = testing::UniqueEmailIndexSpec();
+  REQUIRE(coll.CreateIndex(spec.get(), false).ok());
+}
+
+// Insert outcomes tallied across the racing threads.
+struct Outcomes {
+  std::atomic<int> ok{0}, dup{0}, other{0};
+  void Count(const Status& st) {
+    if (st.ok()) {
+      ++ok;
+    } else if (st.code() == ErrorCodes::DuplicateKey) {
+      ++dup;
+    } else {
+      ++other;
+    }
+  }
+};
+
+// `keys` contested keys, each attempted by every thread: one insert won each,
+// the others got DuplicateKey, and records and the email index agree.
+void CheckOneWinnerPerKey(Collection& coll, const Outcomes& outcomes, int keys) {
+  CHECK(outcomes.ok == keys);
+  CHECK(outcomes.dup == keys * (kThreads - 1));
+  CHECK(outcomes.other == 0);
+  CHECK(coll.Count() == keys);
+  ValidateResults results = coll.Validate();
+  for (const auto& e : results.errors) UNSCOPED_INFO(e);
+  CHECK(results.valid);
+  REQUIRE(results.keys_per_index.size() == 2);
+  CHECK(results.keys_per_index[1].second == keys);
+}
+
 // Each round every thread inserts a document of its own _id with the
 // round's email; in odd rounds they all use the same _id instead.
 void Race(Engine* engine, int rounds) {
   auto coll = engine->GetOrCreateCollection("test", "race", false).value();
-  Bson spec;
-  {
-    bson_t key;
-    BSON_APPEND_DOCUMENT_BEGIN(spec.get(), "key", &key);
-    BSON_APPEND_INT32(&key, "email", 1);
-    bson_append_document_end(spec.get(), &key);
-    BSON_APPEND_UTF8(spec.get(), "name", "email_1");
-    BSON_APPEND_BOOL(spec.get(), "unique", true);
-  }
-  REQUIRE(coll->CreateIndex(spec.get(), false).ok());
+  AddUniqueEmailIndex(*coll);
 
-  std::atomic<int> ok{0}, dup{0}, other{0};
+  Outcomes outcomes;
   std::barrier sync(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -61,27 +86,12 @@ void Race(Engine* engine, int rounds) {
         Bson doc = MakeDoc(same_id ? 1'000'000 + round : round * kThreads + t,
                            "user" + std::to_string(round) + "@example.com");
         sync.arrive_and_wait();
-        Status st = coll->Insert(doc.get(), false);
-        if (st.ok()) {
-          ++ok;
-        } else if (st.code() == ErrorCodes::DuplicateKey) {
-          ++dup;
-        } else {
-          ++other;
-        }
+        outcomes.Count(coll->Insert(doc.get(), false));
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  CHECK(ok == rounds);
-  CHECK(dup == rounds * (kThreads - 1));
-  CHECK(other == 0);
-  CHECK(coll->Count() == rounds);
-  ValidateResults results = coll->Validate();
-  for (const auto& e : results.errors) UNSCOPED_INFO(e);
-  CHECK(results.valid);
-  REQUIRE(results.keys_per_index.size() == 2);
-  CHECK(results.keys_per_index[1].second == rounds);
+  CheckOneWinnerPerKey(*coll, outcomes, rounds);
 }
 
 // Every thread inserts the same keys, each starting at its own place in the
@@ -90,18 +100,9 @@ void Race(Engine* engine, int rounds) {
 // share their _id: each key must end up with exactly one document.
 void RaceMany(Engine* engine, const std::string& name, int rounds, int docs, size_t group) {
   auto coll = engine->GetOrCreateCollection("test", name, false).value();
-  Bson spec;
-  {
-    bson_t key;
-    BSON_APPEND_DOCUMENT_BEGIN(spec.get(), "key", &key);
-    BSON_APPEND_INT32(&key, "email", 1);
-    bson_append_document_end(spec.get(), &key);
-    BSON_APPEND_UTF8(spec.get(), "name", "email_1");
-    BSON_APPEND_BOOL(spec.get(), "unique", true);
-  }
-  REQUIRE(coll->CreateIndex(spec.get(), false).ok());
+  AddUniqueEmailIndex(*coll);
 
-  std::atomic<int> ok{0}, dup{0}, other{0};
+  Outcomes outcomes;
   std::barrier sync(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -123,28 +124,12 @@ void RaceMany(Engine* engine, const std::string& name, int rounds, int docs, siz
         } else {
           results = coll->InsertMany(views, false, false, group);
         }
-        for (const Status& st : results) {
-          if (st.ok()) {
-            ++ok;
-          } else if (st.code() == ErrorCodes::DuplicateKey) {
-            ++dup;
-          } else {
-            ++other;
-          }
-        }
+        for (const Status& st : results) outcomes.Count(st);
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  CHECK(ok == rounds * docs);
-  CHECK(dup == rounds * docs * (kThreads - 1));
-  CHECK(other == 0);
-  CHECK(coll->Count() == rounds * docs);
-  ValidateResults results = coll->Validate();
-  for (const auto& e : results.errors) UNSCOPED_INFO(e);
-  CHECK(results.valid);
-  REQUIRE(results.keys_per_index.size() == 2);
-  CHECK(results.keys_per_index[1].second == rounds * docs);
+  CheckOneWinnerPerKey(*coll, outcomes, rounds * docs);
 }
 
 }  // namespace
@@ -189,19 +174,12 @@ TEST_CASE("replacements racing for one unique key: one wins", "[race]") {
   options.kind = EngineOptions::Kind::kInMemory;
   auto engine = Engine::Open(options).value();
   auto coll = engine->GetOrCreateCollection("test", "swap", false).value();
-  Bson spec;
-  bson_t key;
-  BSON_APPEND_DOCUMENT_BEGIN(spec.get(), "key", &key);
-  BSON_APPEND_INT32(&key, "email", 1);
-  bson_append_document_end(spec.get(), &key);
-  BSON_APPEND_UTF8(spec.get(), "name", "email_1");
-  BSON_APPEND_BOOL(spec.get(), "unique", true);
-  REQUIRE(coll->CreateIndex(spec.get(), false).ok());
+  AddUniqueEmailIndex(*coll);
   for (int t = 0; t < kThreads; ++t) {
     REQUIRE(coll->Insert(MakeDoc(t, "own" + std::to_string(t)).get(), false).ok());
   }
   constexpr int kRounds = 200;
-  std::atomic<int> ok{0}, dup{0};
+  Outcomes outcomes;
   std::barrier sync(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -209,14 +187,13 @@ TEST_CASE("replacements racing for one unique key: one wins", "[race]") {
       for (int round = 0; round < kRounds; ++round) {
         Bson doc = MakeDoc(t, "shared" + std::to_string(round));
         sync.arrive_and_wait();
-        Status st = coll->Replace(nullptr, doc.get(), false);
-        if (st.ok()) ++ok;
-        if (st.code() == ErrorCodes::DuplicateKey) ++dup;
+        outcomes.Count(coll->Replace(nullptr, doc.get(), false));
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  CHECK(ok == kRounds);
-  CHECK(dup == kRounds * (kThreads - 1));
+  CHECK(outcomes.ok == kRounds);
+  CHECK(outcomes.dup == kRounds * (kThreads - 1));
+  CHECK(outcomes.other == 0);
   CHECK(coll->Validate().valid);
 }
